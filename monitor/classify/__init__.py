@@ -1,0 +1,1 @@
+"""The mention classifier: complaint, question, praise or other, with confidence and reasons."""

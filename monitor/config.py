@@ -1,0 +1,257 @@
+"""Settings: one YAML file plus BRAND_MONITOR_* environment variables, validated by pydantic."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+import platformdirs
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from monitor.errors import ConfigError
+
+ENV_PREFIX = "BRAND_MONITOR_"
+CONFIG_ENV = "BRAND_MONITOR_CONFIG"
+
+# Secrets never live in config files; they are read from these environment variables only.
+SECRET_ENV = (
+    "SLACK_BOT_TOKEN",
+    "SLACK_APP_TOKEN",
+    "SLACK_SIGNING_SECRET",
+    "REDDIT_CLIENT_ID",
+    "REDDIT_CLIENT_SECRET",
+    "REDDIT_USERNAME",
+    "REDDIT_PASSWORD",
+    "X_BEARER_TOKEN",
+    "TRUSTPILOT_API_KEY",
+)
+_SECRET_KEYS = {"token", "bot_token", "app_token", "signing_secret", "client_secret", "api_key",
+                "bearer_token", "password", "secret"}
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class SourceSettings(BaseModel):
+    """Common keys of every `sources.<name>` section. Connector-specific keys (subreddits, apps,
+    base_url …) are kept as extras and validated by the connector's own `Settings` model."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    enabled: bool = False
+    interval: float = Field(300.0, gt=0, description="seconds between polls")
+    timeout: float = Field(20.0, gt=0, description="seconds per HTTP request")
+    backoff_max: float = Field(3600.0, gt=0, description="longest wait after repeated failures")
+
+    def options(self) -> dict[str, Any]:
+        """The connector-specific keys."""
+        return dict(self.model_extra or {})
+
+
+class ClassifierSettings(_Strict):
+    # "builtin": the shipped MiniLM encoder + the trained head in data_dir (or the packaged one).
+    # Any other value is a Hugging Face model id (needs hub access), see monitor/classify.
+    model: str = "builtin"
+    kind: Literal["head", "sequence-classification", "zero-shot"] = "head"
+    artifact: Path | None = None  # trained head; default: data_dir/model/head, else packaged
+    uncertain_below: float = Field(0.55, ge=0, le=1)
+    batch_size: int = Field(32, ge=1, le=1024)
+    quantize: bool = False
+
+
+class SlackSettings(_Strict):
+    base_url: str = "https://slack.com/api/"
+    default_channel: str = "#social-care"
+    # label -> channel; rules files can override per brand
+    channels: dict[str, str] = Field(default_factory=lambda: {"praise": "#marketing"})
+    oncall_group: str | None = None  # user group id (S0123…) pinged by reminders
+    socket_mode: bool = True  # when SLACK_APP_TOKEN is set
+    http_port: int = 3000
+    remind_unclaimed_minutes: dict[str, int] = Field(
+        default_factory=lambda: {"urgent": 10, "high": 30, "normal": 120, "low": 480}
+    )
+    remind_claimed_minutes: int = 240
+    history_days: int = 30
+    max_text_chars: int = 1500
+    timeout: float = 15.0
+
+
+class OutboxSettings(_Strict):
+    interval: float = Field(5.0, gt=0)
+    batch_size: int = Field(20, ge=1)
+    max_attempts: int = Field(12, ge=1)
+    backoff_base: float = Field(2.0, gt=0)
+    backoff_max: float = Field(900.0, gt=0)
+
+
+class ReportSettings(_Strict):
+    digest_channel: str | None = None  # default: slack.channels.praise
+    digest_weekday: Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"] = "mon"
+    digest_hour: int = Field(9, ge=0, le=23)
+    response_target_minutes: dict[str, int] = Field(
+        default_factory=lambda: {"urgent": 30, "high": 60, "normal": 240, "low": 1440}
+    )
+    spike_min_count: int = 5
+    spike_sigma: float = 3.0
+    spike_cooldown_minutes: int = 180
+    spike_channel: str | None = None
+
+
+class Settings(_Strict):
+    data_dir: Path = Field(default_factory=lambda: Path(platformdirs.user_data_dir("brand-monitor")))
+    database_url: str | None = None  # default: sqlite:///<data_dir>/brand-monitor.sqlite
+    rules_dir: Path = Path("rules")
+    knowledge_dir: Path | None = None  # default: <rules_dir>/knowledge
+    log_level: str = "INFO"
+    metrics_port: int | None = None
+    rules_reload_seconds: float = 5.0
+    sources: dict[str, SourceSettings] = Field(default_factory=dict)
+    classifier: ClassifierSettings = ClassifierSettings()
+    slack: SlackSettings = SlackSettings()
+    outbox: OutboxSettings = OutboxSettings()
+    reports: ReportSettings = ReportSettings()
+
+    @field_validator("log_level")
+    @classmethod
+    def _level(cls, v: str) -> str:
+        v = v.upper()
+        if v not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
+            raise ValueError("must be one of DEBUG, INFO, WARNING, ERROR")
+        return v
+
+    @property
+    def db_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.data_dir / 'brand-monitor.sqlite'}"
+
+    @property
+    def kb_dir(self) -> Path:
+        return self.knowledge_dir or (self.rules_dir / "knowledge")
+
+    def source(self, name: str) -> SourceSettings:
+        return self.sources.get(name) or SourceSettings()
+
+
+def secret(name: str) -> str | None:
+    """A secret from the environment (never from files); empty counts as unset."""
+    if name not in SECRET_ENV:
+        raise KeyError(name)
+    return os.environ.get(name) or None
+
+
+def _env_overrides(environ: Mapping[str, str]) -> dict[str, Any]:
+    """BRAND_MONITOR_SLACK__DEFAULT_CHANNEL=#x -> {"slack": {"default_channel": "#x"}}.
+    Values are parsed as YAML scalars/flow collections, so numbers, booleans and lists work."""
+    out: dict[str, Any] = {}
+    for key, raw in environ.items():
+        if not key.startswith(ENV_PREFIX) or key == CONFIG_ENV:
+            continue
+        path = [p.lower() for p in key[len(ENV_PREFIX):].split("__") if p]
+        if not path:
+            continue
+        try:
+            value = yaml.safe_load(raw) if raw != "" else None
+        except yaml.YAMLError:
+            value = raw
+        if isinstance(value, (dict, list)) or value is None or isinstance(value, (bool, int, float)):
+            pass
+        else:
+            value = raw  # keep strings verbatim (no YAML date/tag surprises)
+        node = out
+        for part in path[:-1]:
+            node = node.setdefault(part, {})
+            if not isinstance(node, dict):
+                raise ConfigError("conflicting environment overrides", key=".".join(path))
+        node[path[-1]] = value
+    return out
+
+
+def _merge(base: dict[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for k, v in over.items():
+        if isinstance(v, Mapping) and isinstance(merged.get(k), Mapping):
+            merged[k] = _merge(dict(merged[k]), v)
+        else:
+            merged[k] = v
+    return merged
+
+
+def _reject_secrets(data: Any, path: str, where: str | None) -> None:
+    if isinstance(data, Mapping):
+        for k, v in data.items():
+            key = f"{path}.{k}" if path else str(k)
+            if str(k).lower() in _SECRET_KEYS:
+                raise ConfigError(
+                    "secrets are read from the environment only "
+                    f"({', '.join(SECRET_ENV)}); remove this key from the file",
+                    key=key,
+                    path=where,
+                )
+            _reject_secrets(v, key, where)
+
+
+def _format_validation(err: ValidationError) -> tuple[str, str]:
+    first = err.errors()[0]
+    key = ".".join(str(p) for p in first["loc"])
+    msg = first["msg"]
+    if first["type"] == "extra_forbidden":
+        msg = "unknown key"
+    return key, msg
+
+
+def load_settings(
+    path: str | os.PathLike[str] | None = None,
+    *,
+    environ: Mapping[str, str] | None = None,
+    overrides: Mapping[str, Any] | None = None,
+) -> Settings:
+    """Build Settings. Precedence, highest first:
+    1. `overrides` (command-line arguments),
+    2. BRAND_MONITOR_<KEY> environment variables (nested keys joined with "__"),
+    3. the YAML file (`path`, else $BRAND_MONITOR_CONFIG, else none),
+    4. the defaults in the models above.
+    """
+    env = os.environ if environ is None else environ
+    file_path = path or env.get(CONFIG_ENV) or None
+    data: dict[str, Any] = {}
+    where = str(file_path) if file_path else None
+    if file_path:
+        p = Path(file_path)
+        try:
+            text = p.read_text(encoding="utf-8")
+        except OSError as e:
+            raise ConfigError(f"cannot read config file ({e.strerror})", path=where) from e
+        try:
+            loaded = yaml.safe_load(text)
+        except yaml.YAMLError as e:
+            mark = getattr(e, "problem_mark", None)
+            loc = f":{mark.line + 1}" if mark is not None else ""
+            problem = getattr(e, "problem", None) or "invalid YAML"
+            raise ConfigError(f"line{loc.replace(':', ' ')}: {problem}", path=where) from e
+        if loaded is None:
+            loaded = {}
+        if not isinstance(loaded, dict):
+            raise ConfigError("the top level must be a mapping of keys", path=where)
+        _reject_secrets(loaded, "", where)
+        data = loaded
+    env_data = _env_overrides(env)
+    _reject_secrets(env_data, "", "environment")
+    data = _merge(data, env_data)
+    if overrides:
+        data = _merge(data, overrides)
+    try:
+        settings = Settings.model_validate(data)
+    except ValidationError as e:
+        key, msg = _format_validation(e)
+        raise ConfigError(msg, key=key, path=where) from e
+    if file_path and not settings.rules_dir.is_absolute():
+        # rules_dir in a config file is relative to that file, like every path in it
+        base = Path(file_path).resolve().parent
+        if "rules_dir" in (data or {}):
+            settings = settings.model_copy(update={"rules_dir": base / settings.rules_dir})
+    return settings

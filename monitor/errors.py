@@ -1,0 +1,125 @@
+"""Every exception brand-monitor raises on purpose; one root, each builds its own message."""
+
+from __future__ import annotations
+
+
+class MonitorError(Exception):
+    """Root of every error brand-monitor raises on purpose. The CLI prints `str(err)` on one
+    line and exits non-zero, without a traceback."""
+
+
+class ConfigError(MonitorError):
+    """The configuration file or environment is invalid. `key` is the dotted path of the
+    offending setting, when known."""
+
+    def __init__(self, message: str, *, key: str | None = None, path: str | None = None) -> None:
+        self.key = key
+        self.path = path
+        where = f"{path}: " if path else ""
+        what = f"{key}: " if key else ""
+        super().__init__(f"{where}{what}{message}")
+
+
+class RuleError(MonitorError):
+    """One problem in one rules file, located as `file:line:col`."""
+
+    def __init__(
+        self, message: str, *, file: str, line: int | None = None, col: int | None = None
+    ) -> None:
+        self.message = message
+        self.file = file
+        self.line = line
+        self.col = col
+        loc = file
+        if line is not None:
+            loc += f":{line}"
+            if col is not None:
+                loc += f":{col}"
+        super().__init__(f"{loc}: {message}")
+
+
+class RulesInvalid(MonitorError):
+    """A rules set failed validation; `errors` holds every RuleError found, not just the first."""
+
+    def __init__(self, errors: list[RuleError]) -> None:
+        self.errors = errors
+        first = str(errors[0]) if errors else "invalid rules"
+        more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+        super().__init__(first + more)
+
+
+class QuerySyntaxError(MonitorError):
+    """A boolean query does not parse. `pos` is the 0-based offset in the query text."""
+
+    def __init__(self, message: str, *, pos: int | None = None, token: str | None = None) -> None:
+        self.message = message
+        self.pos = pos
+        self.token = token
+        super().__init__(message)
+
+
+class NotConfigured(MonitorError):
+    """A component opts out at startup (missing credentials, disabled); startup logs the reason
+    and carries on without it."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(reason)
+
+
+class DropMention(Exception):  # noqa: N818 - named like Scrapy's DropItem, on purpose
+    """Skip this mention: not an error. Counted by `reason` in the poll summary."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(reason)
+
+
+class SourceError(MonitorError):
+    """A source could not be polled this time; the daemon backs off and tries again."""
+
+    def __init__(self, source: str, message: str, *, retry_after: float | None = None) -> None:
+        self.source = source
+        self.retry_after = retry_after
+        super().__init__(f"{source}: {message}")
+
+
+class RateLimited(SourceError):
+    """The source asked us to wait (`retry_after` seconds, from Retry-After or a reset header)."""
+
+    def __init__(self, source: str, retry_after: float, message: str = "rate limited") -> None:
+        super().__init__(source, f"{message}; retrying in {retry_after:.0f}s", retry_after=retry_after)
+
+
+class SourceAuthError(SourceError):
+    """The source rejected our credentials (401/403). The source is disabled until the config
+    or environment changes; `status` shows why."""
+
+    def __init__(self, source: str, message: str) -> None:
+        super().__init__(source, message)
+
+
+class DeliveryError(MonitorError):
+    """A Slack delivery failed. `retryable` says whether the outbox should try again later;
+    `fatal` stops all delivery (invalid_auth) while keeping the backlog."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        retryable: bool = True,
+        retry_after: float | None = None,
+        fatal: bool = False,
+    ) -> None:
+        self.retryable = retryable
+        self.retry_after = retry_after
+        self.fatal = fatal
+        super().__init__(message)
+
+
+class ModelError(MonitorError):
+    """The classifier model could not be loaded or trained (missing artifact, no hub access)."""
+
+
+class StoreError(MonitorError):
+    """The database is unreachable or not migrated."""

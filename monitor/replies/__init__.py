@@ -1,0 +1,1 @@
+"""Suggested replies: sandboxed templates per brand/label/topic, grounded in a knowledge base."""

@@ -1,0 +1,1 @@
+"""Metrics from audit events, the report command, weekly digest and spike alerts."""

@@ -1,0 +1,1 @@
+"""Slack: Block Kit rendering, outbox delivery and the interactive triage app."""
