@@ -1,0 +1,128 @@
+"""Shared HTTP plumbing for connectors: sessions with timeouts and proxies, status to errors."""
+
+from __future__ import annotations
+
+import email.utils
+import logging
+import os
+import random
+import time
+from collections.abc import Mapping
+from typing import Any
+
+import requests
+
+from monitor.errors import RateLimited, SourceAuthError, SourceError
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_TIMEOUT = 30.0
+USER_AGENT = "brand-monitor/0.1 (+https://github.com/brand-monitor/brand-monitor)"
+
+
+class HttpSession(requests.Session):
+    """A `requests.Session` that applies one timeout to every request, may rewrite URL
+    prefixes (for clients that hard-code their host) and counts the requests it sends.
+
+    `trust_env` stays True, so HTTPS_PROXY / HTTP_PROXY / NO_PROXY and REQUESTS_CA_BUNDLE
+    work as in any requests program. The rewrite happens before proxies are chosen, so
+    NO_PROXY is judged against the host actually contacted.
+    """
+
+    def __init__(self, *, timeout: float, rewrite: Mapping[str, str] | None = None) -> None:
+        super().__init__()
+        self.timeout = timeout
+        self.rewrite = {k.rstrip("/"): v.rstrip("/") for k, v in (rewrite or {}).items() if k != v}
+        self.count = 0
+        self.last_response: requests.Response | None = None
+
+    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> Any:
+        url = url.decode() if isinstance(url, bytes) else url
+        for prefix, target in self.rewrite.items():
+            if url == prefix or url.startswith(prefix + "/") or url.startswith(prefix + "?"):
+                url = target + url[len(prefix):]
+                break
+        # Our timeout wins over a client's built-in default (prawcore always passes 16 s,
+        # tweepy passes none): the operator's `timeout` setting is the one that applies.
+        kwargs["timeout"] = self.timeout
+        self.count += 1
+        response = super().request(method, url, *args, **kwargs)
+        self.last_response = response
+        return response
+
+
+def make_session(
+    *,
+    timeout: float = DEFAULT_TIMEOUT,
+    user_agent: str = USER_AGENT,
+    rewrite: Mapping[str, str] | None = None,
+    environ: Mapping[str, str] = os.environ,
+) -> HttpSession:
+    """Build the session every connector uses: timeout, User-Agent, proxy/CA variables.
+
+    requests reads HTTPS_PROXY and REQUESTS_CA_BUNDLE/CURL_CA_BUNDLE itself; SSL_CERT_FILE
+    (the OpenSSL convention) is honoured here when neither of those is set.
+    """
+    session = HttpSession(timeout=timeout, rewrite=rewrite)
+    session.headers["User-Agent"] = user_agent
+    session.trust_env = True
+    ca_file = environ.get("SSL_CERT_FILE")
+    if ca_file and not (environ.get("REQUESTS_CA_BUNDLE") or environ.get("CURL_CA_BUNDLE")):
+        session.verify = ca_file
+    return session
+
+
+def retry_after(
+    headers: Mapping[str, str], *, default: float = 60.0, now: float | None = None
+) -> float:
+    """Seconds to wait, from Retry-After (seconds or HTTP date) or a rate-limit reset header.
+
+    `x-rate-limit-reset` (X) is an epoch timestamp; `x-ratelimit-reset` (Reddit) is seconds
+    from now. Headers are looked up case-insensitively.
+    """
+    now = time.time() if now is None else now
+    lower = {k.lower(): v for k, v in headers.items()}
+    value = lower.get("retry-after")
+    if value:
+        try:
+            return max(0.0, float(value))
+        except ValueError:
+            try:
+                return max(0.0, email.utils.parsedate_to_datetime(value).timestamp() - now)
+            except (TypeError, ValueError):
+                pass  # unparseable: fall through to the reset headers / default
+    for key, is_epoch in (("x-rate-limit-reset", True), ("x-ratelimit-reset", False)):
+        if key in lower:
+            try:
+                reset = float(lower[key])
+            except ValueError:
+                continue
+            return max(1.0, reset - now if is_epoch else reset)
+    return default
+
+
+def backoff_delay(attempt: int, *, base: float = 1.0, cap: float = 900.0) -> float:
+    """Full-jitter exponential backoff: a random delay in [0, min(cap, base * 2**attempt)]."""
+    return random.uniform(0, min(cap, base * 2 ** max(0, attempt)))  # jitter, not crypto
+
+
+def error_for_status(
+    source: str, status: int, headers: Mapping[str, str], detail: str = ""
+) -> SourceError | None:
+    """Map a failed HTTP status to the error the daemon understands; None for 2xx/3xx."""
+    if status < 400:
+        return None
+    suffix = f": {detail}" if detail else ""
+    if status == 429:
+        return RateLimited(source, retry_after(headers), f"HTTP 429 rate limited{suffix}")
+    if status in (401, 403):
+        what = "credentials rejected" if status == 401 else "access forbidden"
+        return SourceAuthError(source, f"HTTP {status} {what}{suffix}; check the credentials")
+    return SourceError(source, f"HTTP {status}{suffix}", retry_after=None)
+
+
+def raise_for_response(source: str, response: requests.Response) -> None:
+    """Raise the mapped error for a failed response (see `error_for_status`)."""
+    err = error_for_status(source, response.status_code, response.headers, response.reason or "")
+    if err is not None:
+        raise err
