@@ -102,7 +102,9 @@ class ReportSettings(_Strict):
 
 
 class Settings(_Strict):
-    data_dir: Path = Field(default_factory=lambda: Path(platformdirs.user_data_dir("brand-monitor")))
+    data_dir: Path = Field(
+        default_factory=lambda: Path(platformdirs.user_data_dir("brand-monitor"))
+    )
     database_url: str | None = None  # default: sqlite:///<data_dir>/brand-monitor.sqlite
     rules_dir: Path = Path("rules")
     knowledge_dir: Path | None = None  # default: <rules_dir>/knowledge
@@ -158,9 +160,7 @@ def _env_overrides(environ: Mapping[str, str]) -> dict[str, Any]:
             value = yaml.safe_load(raw) if raw != "" else None
         except yaml.YAMLError:
             value = raw
-        if isinstance(value, (dict, list)) or value is None or isinstance(value, (bool, int, float)):
-            pass
-        else:
+        if not isinstance(value, (dict, list, bool, int, float)) and value is not None:
             value = raw  # keep strings verbatim (no YAML date/tag surprises)
         node = out
         for part in path[:-1]:

@@ -67,7 +67,7 @@ class NotConfigured(MonitorError):
         super().__init__(reason)
 
 
-class DropMention(Exception):  # noqa: N818 - named like Scrapy's DropItem, on purpose
+class DropMention(Exception):  # named like Scrapy's DropItem, on purpose
     """Skip this mention: not an error. Counted by `reason` in the poll summary."""
 
     def __init__(self, reason: str) -> None:
@@ -88,7 +88,9 @@ class RateLimited(SourceError):
     """The source asked us to wait (`retry_after` seconds, from Retry-After or a reset header)."""
 
     def __init__(self, source: str, retry_after: float, message: str = "rate limited") -> None:
-        super().__init__(source, f"{message}; retrying in {retry_after:.0f}s", retry_after=retry_after)
+        super().__init__(
+            source, f"{message}; retrying in {retry_after:.0f}s", retry_after=retry_after
+        )
 
 
 class SourceAuthError(SourceError):

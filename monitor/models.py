@@ -10,7 +10,7 @@ from typing import Any
 
 
 class Label(enum.StrEnum):
-    """What a mention is, from the social-care team's point of view (see monitor/classify/GUIDE.md)."""
+    """What a mention is for the social-care team (see monitor/classify/GUIDE.md)."""
 
     COMPLAINT = "complaint"
     QUESTION = "question"
@@ -19,7 +19,7 @@ class Label(enum.StrEnum):
 
     @property
     def actionable(self) -> bool:
-        """Complaints and questions need an answer; praise goes to marketing; other is stored only."""
+        """Complaints and questions need an answer; praise goes to marketing."""
         return self in (Label.COMPLAINT, Label.QUESTION)
 
 

@@ -1,1 +1,1 @@
-"""Rules files: boolean brand queries, exclusions, routing, priorities, reply templates, examples."""
+"""Rules files: boolean brand queries, exclusions, routing, priorities, templates, examples."""

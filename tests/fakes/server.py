@@ -114,7 +114,7 @@ class FakeServer:
         for m, p, h in self.routes:
             if m != method:
                 continue
-            if p.endswith("*") and path.startswith(p[:-1]) or p == path:
+            if (p.endswith("*") and path.startswith(p[:-1])) or p == path:
                 return h
         return None
 

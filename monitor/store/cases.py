@@ -1,0 +1,148 @@
+"""Case queries: read a case with its mention, change its state atomically, audit every change."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select, update
+
+from monitor.store.tables import CaseRow, EventRow, LabelFeedbackRow, MentionRow, utcnow
+
+if TYPE_CHECKING:
+    from contextlib import AbstractContextManager
+
+    from sqlalchemy.orm import Session
+
+
+class CasesMixin:
+    if TYPE_CHECKING:
+
+        def session(self) -> AbstractContextManager[Session]: ...
+
+        @staticmethod
+        def _enqueue(s: Session, **kwargs: Any) -> bool: ...
+
+    def get_case(self, case_id: int) -> tuple[CaseRow, MentionRow] | None:
+        with self.session() as s:
+            case = s.get(CaseRow, case_id)
+            if case is None:
+                return None
+            mention = s.get(MentionRow, case.mention_id)
+            assert mention is not None
+            s.expunge(case)
+            s.expunge(mention)
+            return case, mention
+
+    def case_events(self, case_id: int) -> list[EventRow]:
+        with self.session() as s:
+            rows = list(s.scalars(select(EventRow).where(EventRow.case_id == case_id)
+                                  .order_by(EventRow.at, EventRow.id)))
+            for r in rows:
+                s.expunge(r)
+            return rows
+
+    def set_slack_message(self, case_id: int, *, channel: str, ts: str) -> None:
+        with self.session() as s:
+            case = s.get(CaseRow, case_id)
+            if case is None:
+                return
+            first = case.slack_ts is None
+            case.slack_channel, case.slack_ts = channel, ts
+            if first:
+                s.add(EventRow(case_id=case_id, actor="system", action="posted",
+                               to_status=case.status, detail={"channel": channel, "ts": ts}))
+
+    def transition(
+        self,
+        case_id: int,
+        *,
+        actor: str,
+        action: str,
+        to_status: str | None,
+        allowed_from: Iterable[str] | None = None,
+        values: dict[str, Any] | None = None,
+        detail: dict[str, Any] | None = None,
+        at: datetime | None = None,
+        refresh_message: bool = True,
+    ) -> bool:
+        """Change a case in one compare-and-set UPDATE (two agents clicking at once: one wins),
+        record the audit event and queue the Slack message update. False if the case was not in
+        `allowed_from` (or does not exist): nothing changes."""
+        now = at or utcnow()
+        with self.session() as s:
+            case = s.get(CaseRow, case_id)
+            if case is None:
+                return False
+            allowed = set(allowed_from) if allowed_from is not None else None
+            if allowed is not None and case.status not in allowed:
+                return False
+            from_status = case.status
+            new_values: dict[str, Any] = dict(values or {})
+            if to_status is not None:
+                new_values["status"] = to_status
+            new_values["updated_at"] = now
+            new_values["version"] = case.version + 1
+            stmt = update(CaseRow).where(CaseRow.id == case_id, CaseRow.version == case.version)
+            res = s.execute(stmt.values(**new_values))
+            if not res.rowcount:  # type: ignore[attr-defined]
+                return False  # someone else changed it between our read and write
+            s.add(EventRow(case_id=case_id, actor=actor, action=action, from_status=from_status,
+                           to_status=to_status or from_status, detail=detail or {}, at=now))
+            if refresh_message and case.channel:
+                self._enqueue(s, key=f"update:{case_id}:{case.version + 1}", kind="update",
+                              case_id=case_id, channel=case.channel,
+                              payload={"case_id": case_id})
+            return True
+
+    def add_event(self, case_id: int, *, actor: str, action: str,
+                  detail: dict[str, Any] | None = None, at: datetime | None = None) -> None:
+        with self.session() as s:
+            s.add(EventRow(case_id=case_id, actor=actor, action=action, detail=detail or {},
+                           at=at or utcnow()))
+
+    def add_label_feedback(self, case_id: int, *, actor: str, new_label: str) -> None:
+        with self.session() as s:
+            case = s.get(CaseRow, case_id)
+            if case is None:
+                return
+            mention = s.get(MentionRow, case.mention_id)
+            assert mention is not None
+            text = f"{mention.title}\n{mention.text}" if mention.title else mention.text
+            s.add(LabelFeedbackRow(mention_id=mention.id, text=text, rating=mention.rating,
+                                   old_label=case.label, new_label=new_label, actor=actor,
+                                   at=utcnow()))
+
+    def author_history(
+        self, *, source: str, handle: str, since: datetime, exclude_mention_id: int | None = None,
+        limit: int = 10,
+    ) -> list[tuple[MentionRow, CaseRow]]:
+        """The same author's earlier mentions on the same source, newest first."""
+        with self.session() as s:
+            stmt = (
+                select(MentionRow, CaseRow)
+                .join(CaseRow, CaseRow.mention_id == MentionRow.id)
+                .where(MentionRow.source == source, MentionRow.author_handle == handle,
+                       MentionRow.created_at >= since)
+                .order_by(MentionRow.created_at.desc())
+                .limit(limit)
+            )
+            if exclude_mention_id is not None:
+                stmt = stmt.where(MentionRow.id != exclude_mention_id)
+            pairs = [(m, c) for m, c in s.execute(stmt)]
+            for m, c in pairs:
+                s.expunge(m)
+                s.expunge(c)
+            return pairs
+
+    def cases(self, *, statuses: Iterable[str] | None = None) -> list[tuple[CaseRow, MentionRow]]:
+        with self.session() as s:
+            stmt = select(CaseRow, MentionRow).join(MentionRow, CaseRow.mention_id == MentionRow.id)
+            if statuses is not None:
+                stmt = stmt.where(CaseRow.status.in_(list(statuses)))
+            pairs = [(c, m) for c, m in s.execute(stmt.order_by(CaseRow.id))]
+            for c, m in pairs:
+                s.expunge(c)
+                s.expunge(m)
+            return pairs
