@@ -1,0 +1,304 @@
+"""App Store customer reviews from Apple's per-app, per-country reviews RSS (JSON flavour)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import Any, ClassVar
+from urllib.parse import urlsplit
+
+import requests
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from connectors.base import Connector
+from monitor.errors import ConfigError, RateLimited, SourceAuthError, SourceError
+from monitor.models import Author, Batch, Mention, SourceQuery
+
+logger = logging.getLogger(__name__)
+
+NAME = "appstore"
+APPLE_MAX_PAGES = 10  # Apple serves at most 10 pages of 50 reviews per app and storefront
+
+
+class AppTarget(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    id: str = Field(min_length=1, pattern=r"^\d+$")
+    country: str = Field("us", pattern=r"^[A-Za-z]{2}$")
+    brand: str = Field(min_length=1)
+
+
+class Settings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    enabled: bool = True
+    interval: float = 900.0
+    timeout: float = Field(20.0, gt=0)
+    backoff_max: float = 3600.0
+    base_url: str = Field("https://itunes.apple.com", pattern=r"^https?://")
+    apps: list[AppTarget] = Field(default_factory=list)
+    max_pages: int = Field(3, ge=1, le=APPLE_MAX_PAGES)
+
+
+def validate_settings(model: type[BaseModel], options: Mapping[str, Any], name: str) -> Any:
+    """Validate `options` with `model`; raise ConfigError naming the offending key."""
+    try:
+        return model.model_validate(dict(options))
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        key = f"sources.{name}"
+        for part in err["loc"]:
+            key += f"[{part}]" if isinstance(part, int) else f".{part}"
+        msg = "unknown key" if err["type"] == "extra_forbidden" else err["msg"]
+        raise ConfigError(msg, key=key) from exc
+
+
+def load_cursor(cursor: str | None, key: str) -> dict[str, Any]:
+    """The per-target marks inside a cursor; a cursor we cannot read starts afresh (logged)."""
+    if not cursor:
+        return {}
+    try:
+        marks = json.loads(cursor)[key]
+        if isinstance(marks, dict):
+            return dict(marks)
+    except (ValueError, KeyError, TypeError):
+        pass
+    logger.warning("%s: ignoring an unreadable cursor", NAME, extra={"source": NAME})
+    return {}
+
+
+def raise_for_status(resp: requests.Response, source: str) -> None:
+    """Map an HTTP error status to the exception the daemon backs off on."""
+    status = resp.status_code
+    if status < 400:
+        return
+    if status == 429:
+        raise RateLimited(source, retry_after(resp.headers.get("Retry-After")))
+    if status in (401, 403):
+        raise SourceAuthError(source, f"HTTP {status}: access denied")
+    if status == 404:
+        raise TargetNotFound(source, f"HTTP 404 from {urlsplit(resp.url).path}")
+    raise SourceError(source, f"HTTP {status} from {urlsplit(resp.url).path}")
+
+
+class TargetNotFound(SourceError):
+    """One watched app is unknown here; the others are still polled."""
+
+
+def retry_after(value: str | None, default: float = 60.0) -> float:
+    """Retry-After as seconds: either delta-seconds or an HTTP date."""
+    if not value:
+        return default
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return default
+    when = when if when.tzinfo else when.replace(tzinfo=UTC)
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
+
+
+class AppStoreConnector(Connector):
+    """Polls `{base_url}/{country}/rss/customerreviews/page={n}/id={app}/sortby=mostrecent/json`.
+
+    Cursor (JSON): {"apps": {"<app id>:<country>": {"id": newest review id, "at": when seen}}}.
+    Review ids are increasing integers, so paging stops at the first review at or below the
+    stored id. Legacy feeds carry no per-review `updated`: such reviews are dated with the
+    feed's own `updated` (else the poll time) and marked `extra["date_estimated"] = True`.
+    """
+
+    name: ClassVar[str] = NAME
+    keyword_source: ClassVar[bool] = False
+
+    def __init__(self, settings: Settings, *, session: requests.Session | None = None) -> None:
+        self.settings = settings
+        self.session = session or requests.Session()  # trust_env: HTTPS_PROXY, CA bundle
+        self.session.headers.setdefault("User-Agent", "brand-monitor (+reviews)")
+
+    @classmethod
+    def from_settings(
+        cls, options: Mapping[str, Any], *, environ: Mapping[str, str] = os.environ
+    ) -> AppStoreConnector:
+        return cls(validate_settings(Settings, options, NAME))
+
+    def close(self) -> None:
+        self.session.close()
+
+    def targets(self, queries: Sequence[SourceQuery]) -> dict[str, AppTarget]:
+        """Apps from config and from the brands' rules, one per app id and country."""
+        found: dict[str, AppTarget] = {}
+        for app in self.settings.apps:
+            found.setdefault(f"{app.id}:{app.country.lower()}", app)
+        for q in queries:
+            country = (q.params.get("country") or "us").lower()
+            if not q.query.strip().isdigit():
+                logger.warning("appstore: ignoring non-numeric app id %r", q.query,
+                               extra={"source": NAME, "brand": q.brand})
+                continue
+            app = AppTarget(id=q.query.strip(), country=country, brand=q.brand)
+            found.setdefault(f"{app.id}:{country}", app)
+        return found
+
+    def poll(self, queries: Sequence[SourceQuery], cursor: str | None) -> Batch:
+        marks = load_cursor(cursor, "apps")
+        mentions: list[Mention] = []
+        dropped: Counter[str] = Counter()
+        requests_made = 0
+        for key, app in self.targets(queries).items():
+            try:
+                found, mark, n = self._poll_app(app, marks.get(key), dropped)
+            except TargetNotFound as exc:
+                requests_made += 1
+                dropped["app_not_found"] += 1
+                logger.warning("appstore: app %s has no %s storefront (%s); check the app id",
+                               app.id, app.country, exc, extra={"source": NAME, "app": app.id})
+                continue
+            requests_made += n
+            mentions.extend(found)
+            if mark:
+                marks[key] = mark
+        next_cursor = json.dumps({"apps": marks}, sort_keys=True)
+        return Batch(tuple(mentions), next_cursor, dict(dropped), requests_made)
+
+    def _poll_app(
+        self, app: AppTarget, mark: dict[str, Any] | None, dropped: Counter[str]
+    ) -> tuple[list[Mention], dict[str, Any] | None, int]:
+        seen_id = int(mark["id"]) if mark and str(mark.get("id", "")).isdigit() else None
+        out: list[Mention] = []
+        last_page = self.settings.max_pages
+        page, requests_made, reached, newest_id = 0, 0, False, 0
+        while not reached and page < last_page:
+            page += 1
+            feed = self._fetch(app, page)
+            requests_made += 1
+            entries = feed.get("entry", [])
+            entries = [entries] if isinstance(entries, dict) else entries
+            if not isinstance(entries, list):
+                raise SourceError(NAME, f"app {app.id}: 'entry' is neither a list nor an object")
+            reviews = [e for e in entries if not _is_app_info(e)]
+            if not reviews:
+                break
+            last_page = min(last_page, _last_page(feed) or last_page)
+            fallback = _date(_label(feed.get("updated"))) or datetime.now(UTC)
+            for entry in reviews:
+                review_id = _label(entry.get("id")) if isinstance(entry, dict) else None
+                if review_id and review_id.isdigit():
+                    if seen_id is not None and int(review_id) <= seen_id:
+                        reached = True  # most recent first: the rest was returned before
+                        continue
+                    newest_id = max(newest_id, int(review_id))
+                try:
+                    out.append(_to_mention(entry, app, fallback))
+                except ValueError as exc:
+                    dropped[str(exc)] += 1
+                    logger.warning("appstore: dropped a review of app %s: %s", app.id, exc,
+                                   extra={"source": NAME, "app": app.id, "reason": str(exc)})
+        if newest_id > (seen_id or 0):
+            mark = {"id": str(newest_id), "at": datetime.now(UTC).isoformat(timespec="seconds")}
+        logger.debug("appstore: app %s/%s: %d new reviews in %d requests", app.id, app.country,
+                     len(out), requests_made, extra={"source": NAME, "app": app.id})
+        return out, mark, requests_made
+
+    def _fetch(self, app: AppTarget, page: int) -> dict[str, Any]:
+        url = (f"{self.settings.base_url.rstrip('/')}/{app.country.lower()}/rss/customerreviews"
+               f"/page={page}/id={app.id}/sortby=mostrecent/json")
+        timeout = self.settings.timeout
+        try:
+            resp = self.session.get(url, timeout=timeout)
+        except requests.Timeout as exc:
+            raise SourceError(NAME, f"app {app.id}: no answer within {timeout:g}s") from exc
+        except requests.RequestException as exc:
+            raise SourceError(NAME, f"app {app.id}: {type(exc).__name__}: {exc}") from exc
+        raise_for_status(resp, NAME)
+        try:
+            body = resp.json()
+        except ValueError as exc:
+            raise SourceError(NAME, f"app {app.id} page {page}: response is not JSON") from exc
+        feed = body.get("feed") if isinstance(body, dict) else None
+        if not isinstance(feed, dict):
+            raise SourceError(NAME, f"app {app.id} page {page}: no 'feed' object in response")
+        return feed
+
+
+def _label(node: Any) -> str | None:
+    """Apple wraps every value as {"label": value}."""
+    if isinstance(node, dict):
+        value = node.get("label")
+        return value if isinstance(value, str) else None
+    return None
+
+
+def _date(text: str | None) -> datetime | None:
+    if not text:
+        return None
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return parsed.astimezone(UTC) if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _is_app_info(entry: Any) -> bool:
+    """Legacy feeds put the app's own metadata first: it has im:name/im:price, no rating."""
+    return isinstance(entry, dict) and "im:rating" not in entry and (
+        "im:name" in entry or "im:price" in entry or "im:releaseDate" in entry)
+
+
+def _last_page(feed: dict[str, Any]) -> int | None:
+    links = feed.get("link")
+    for link in links if isinstance(links, list) else [links]:
+        attrs = link.get("attributes", {}) if isinstance(link, dict) else {}
+        if attrs.get("rel") == "last":
+            match = re.search(r"page=(\d+)", attrs.get("href") or "")
+            return int(match.group(1)) if match else None
+    return None
+
+
+def _to_mention(entry: Any, app: AppTarget, fallback: datetime) -> Mention:
+    """One review entry -> Mention; ValueError(reason) for a malformed one."""
+    if not isinstance(entry, dict):
+        raise ValueError("not_an_object")
+    review_id = _label(entry.get("id"))
+    if not review_id or not review_id.isdigit():
+        raise ValueError("missing_id")
+    try:
+        rating = int(_label(entry.get("im:rating")) or "")
+    except ValueError:
+        raise ValueError("bad_rating") from None
+    if not 1 <= rating <= 5:
+        raise ValueError("bad_rating")
+    title = _label(entry.get("title")) or None
+    text = _label(entry.get("content")) or ""
+    if not (title or text):
+        raise ValueError("empty_review")
+    author_node = entry.get("author")
+    author = author_node if isinstance(author_node, dict) else {}
+    author_name = _label(author.get("name")) or "anonymous"
+    author_url = _label(author.get("uri"))
+    author_id = re.search(r"id(\d+)", author_url or "")
+    created = _date(_label(entry.get("updated")))
+    extra: dict[str, Any] = {"app_id": app.id, "country": app.country.lower(),
+                             "version": _label(entry.get("im:version"))}
+    if created is None:
+        extra["date_estimated"] = True
+    return Mention(
+        source=NAME,
+        external_id=review_id,
+        text=text,
+        title=title,
+        created_at=created or fallback,
+        author=Author(handle=author_name, name=author_name, url=author_url,
+                      id=author_id.group(1) if author_id else None),
+        url=f"https://apps.apple.com/{app.country.lower()}/app/id{app.id}?see-all=reviews",
+        rating=rating,
+        brand=app.brand,
+        kind="review",
+        extra=extra,
+    )
