@@ -1,0 +1,1 @@
+"""Bundled sample mentions that `brand-monitor demo` feeds through the real pipeline."""
