@@ -1,0 +1,299 @@
+"""Reddit: site-wide submission search per brand query plus new posts/comments of subreddits."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any, ClassVar, NamedTuple
+
+import praw
+import praw.exceptions
+import prawcore.exceptions as pce
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from connectors.base import Connector
+from connectors.http import error_for_status, make_session, retry_after, validate_settings
+from monitor.errors import MonitorError, NotConfigured, RateLimited, SourceAuthError, SourceError
+from monitor.models import Author, Batch, Mention, SourceQuery
+
+logger = logging.getLogger(__name__)
+
+NAME = "reddit"
+PAGE_SIZE = 100  # Reddit's largest listing page
+SEEN_LIMIT = 300  # fullnames remembered across polls, like praw's stream BoundedSet
+WEB = "https://www.reddit.com"  # links shown to people always use the public site
+GONE = {"[removed]": "removed", "[deleted]": "deleted"}
+
+
+class Watermark(NamedTuple):
+    """The newest item seen in one stream: its created_utc and fullname."""
+
+    t: float
+    id: str
+
+
+def key_of(child: Any) -> tuple[float, int, str] | None:
+    """Sort key (created_utc, base-36 id, fullname) of a listing child; None if malformed."""
+    try:
+        data = child["data"]
+        name = data.get("name") or f"{child['kind']}_{data['id']}"
+        return float(data["created_utc"]), int(name.partition("_")[2], 36), name
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return None
+
+
+def newer(child: Any, mark: Watermark) -> bool:
+    """True if `child` sorts after the watermark (an unreadable child counts as new, so it
+    reaches `to_mention` and is dropped there with its reason)."""
+    key = key_of(child)
+    if key is None:
+        return True
+    try:
+        return key[:2] > (mark.t, int(mark.id.partition("_")[2], 36))
+    except ValueError:
+        return key[0] > mark.t
+
+
+def to_mention(child: Any) -> tuple[Mention | None, str, str | None]:
+    """(mention, fullname, drop reason) for one listing child (t3 submission or t1 comment)."""
+    kind = child.get("kind") if isinstance(child, dict) else None
+    data = child.get("data") if isinstance(child, dict) else None
+    if kind not in ("t3", "t1") or not isinstance(data, dict):
+        return None, "", "malformed item"
+    key = key_of(child)
+    if not data.get("id") and not data.get("name"):
+        return None, "", "missing id"
+    if key is None:
+        return None, str(data.get("name") or data.get("id")), "bad date"
+    name = key[2]
+    body = data.get("selftext" if kind == "t3" else "body") or ""
+    if body.strip() in GONE:
+        logger.debug("reddit: skipping %s %s", GONE[body.strip()], name, extra={"source": NAME})
+        return None, name, GONE[body.strip()]
+    handle = data.get("author") or "[deleted]"
+    author = Author(handle=handle) if handle == "[deleted]" else Author(
+        handle=handle, id=data.get("author_fullname"), url=f"{WEB}/user/{handle}")
+    permalink = data.get("permalink") or f"/comments/{name[3:]}/"
+    extra: dict[str, Any] = {"subreddit": data.get("subreddit"), "score": data.get("score"),
+                             "permalink": permalink}
+    if kind == "t3":
+        text = body or ("" if data.get("is_self") else str(data.get("url") or ""))
+        extra.update(num_comments=data.get("num_comments"), over_18=data.get("over_18"))
+    else:
+        text = body
+        extra.update(link_id=data.get("link_id"), link_title=data.get("link_title"))
+    mention = Mention(
+        source=NAME, external_id=name, text=text,
+        title=(data.get("title") or None) if kind == "t3" else None,
+        created_at=datetime.fromtimestamp(key[0], tz=UTC), author=author,
+        url=WEB + permalink if permalink.startswith("/") else permalink,
+        kind="post" if kind == "t3" else "comment",
+        parent_id=data.get("parent_id") if kind == "t1" else None, extra=extra,
+    )
+    return mention, name, None
+
+
+class Settings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    enabled: bool = True
+    interval: float = 300.0
+    timeout: float = Field(20.0, gt=0)
+    backoff_max: float = 3600.0
+    subreddits: list[str] = Field(default_factory=list)
+    search: bool = True  # site-wide search with each brand's query
+    comments: bool = True  # also poll /r/<sub>/comments
+    max_items: int = Field(100, ge=1, le=1000)  # per stream and poll
+    oauth_url: str = Field("https://oauth.reddit.com", pattern=r"^https?://")
+    reddit_url: str = Field("https://www.reddit.com", pattern=r"^https?://")
+    user_agent: str | None = Field(None, min_length=8)
+
+    @field_validator("subreddits")
+    @classmethod
+    def _names(cls, value: list[str]) -> list[str]:
+        names = [v.strip().removeprefix("/").removeprefix("r/").strip("/") for v in value]
+        bad = [n for n in names if not n.replace("_", "").isalnum() or not 2 <= len(n) <= 21]
+        if bad:
+            raise ValueError(f"not a subreddit name: {bad[0]!r}")
+        return list(dict.fromkeys(names))
+
+
+class RedditConnector(Connector):
+    """Polls Reddit through praw; the cursor holds a watermark per stream (see `poll`)."""
+
+    name: ClassVar[str] = NAME
+
+    def __init__(self, *, settings: Settings, client_id: str, client_secret: str,
+                 username: str | None = None, password: str | None = None) -> None:
+        self.settings = settings
+        agent = settings.user_agent or (
+            f"python:brand-monitor:0.1 (by /u/{username})" if username
+            else "python:brand-monitor:0.1 (self-hosted social listening)")
+        self.session = make_session(timeout=settings.timeout, user_agent=agent)
+        self.reddit = praw.Reddit(
+            client_id=client_id, client_secret=client_secret, username=username,
+            password=password, user_agent=agent,
+            # trailing slash: prawcore urljoins relative paths, so a path prefix survives
+            oauth_url=settings.oauth_url.rstrip("/") + "/",
+            reddit_url=settings.reddit_url.rstrip("/"), check_for_updates=False,
+            check_for_async=False, requestor_kwargs={"session": self.session},
+        )
+
+    @classmethod
+    def from_settings(
+        cls, options: Mapping[str, Any], *, environ: Mapping[str, str] = os.environ
+    ) -> RedditConnector:
+        settings = validate_settings(Settings, options, NAME)
+        client_id, secret = environ.get("REDDIT_CLIENT_ID"), environ.get("REDDIT_CLIENT_SECRET")
+        if not client_id or not secret:
+            raise NotConfigured("reddit: REDDIT_CLIENT_ID and REDDIT_CLIENT_SECRET are not set "
+                                "(create a 'script' app at https://www.reddit.com/prefs/apps)")
+        if not settings.search and not settings.subreddits:
+            raise NotConfigured("reddit: nothing to watch (search is off and no subreddits)")
+        return cls(settings=settings, client_id=client_id, client_secret=secret,
+                   username=environ.get("REDDIT_USERNAME") or None,
+                   password=environ.get("REDDIT_PASSWORD") or None)
+
+    def close(self) -> None:
+        self.session.close()
+
+    def _streams(self, queries: Sequence[SourceQuery]) -> list[tuple[str, str, dict[str, Any]]]:
+        """(cursor key, API path, extra params) for every stream this poll reads."""
+        streams: list[tuple[str, str, dict[str, Any]]] = []
+        if self.settings.search:
+            for q in dict.fromkeys(q.query for q in queries):
+                streams.append((f"search:{q}", "search",
+                                {"q": q, "sort": "new", "type": "link", "t": "all"}))
+        for sub in self.settings.subreddits:
+            streams.append((f"new:{sub}", f"r/{sub}/new", {}))
+            if self.settings.comments:
+                streams.append((f"comments:{sub}", f"r/{sub}/comments", {}))
+        return streams
+
+    def poll(self, queries: Sequence[SourceQuery], cursor: str | None) -> Batch:
+        marks, seen = _load_cursor(cursor)
+        start = self.session.count
+        dropped: Counter[str] = Counter()
+        mentions: dict[str, Mention] = {}
+        try:
+            for key, path, params in self._streams(queries):
+                children = self._fetch_stream(path, params, marks.get(key))
+                for child in children:
+                    mention, name, reason = to_mention(child)
+                    if reason:
+                        dropped[reason] += 1
+                    elif mention and name not in seen and name not in mentions:
+                        mentions[name] = mention
+                keys = [k for c in children if (k := key_of(c)) is not None]
+                if keys:
+                    newest = max(keys)
+                    marks[key] = Watermark(t=newest[0], id=newest[2])
+        except MonitorError:
+            raise
+        except (pce.PrawcoreException, praw.exceptions.PRAWException) as exc:
+            raise self._map_error(exc) from exc
+        except Exception as exc:  # plugin boundary: praw may raise anything (e.g. KeyError on
+            # a 401 without www-authenticate); turn it into a SourceError the daemon backs off on
+            raise self._map_error(exc) from exc
+        ordered = sorted(mentions.values(), key=lambda m: (m.created_at, m.external_id))
+        seen = (seen + [m.external_id for m in ordered])[-SEEN_LIMIT:]
+        next_cursor = json.dumps({"v": 1, "streams": {k: [w.t, w.id] for k, w in marks.items()},
+                                  "seen": seen}, separators=(",", ":"))
+        return Batch(mentions=tuple(ordered), next_cursor=next_cursor, dropped=dict(dropped),
+                     requests=self.session.count - start)
+
+    def _get(self, path: str, params: dict[str, Any]) -> tuple[list[Any], str | None]:
+        """One listing page through praw: (children, `after`); SourceError if malformed."""
+        last = self.session.last_response
+        if last is not None and last.headers.get("x-ratelimit-remaining", "1").strip() in (
+                "0", "0.0"):
+            # prawcore would sleep until the window resets; hand that wait to the daemon
+            raise RateLimited(NAME, retry_after(last.headers), "rate-limit budget used up")
+        data = self.reddit.request(method="GET", path=path, params=params)
+        listing = data.get("data") if isinstance(data, dict) else None
+        children = listing.get("children") if isinstance(listing, dict) else None
+        if not isinstance(children, list) or data.get("kind") != "Listing":
+            raise SourceError(NAME, f"malformed listing page from /{path}")
+        after = listing.get("after") if isinstance(listing, dict) else None
+        return children, after if isinstance(after, str) and after else None
+
+    def _fetch_stream(self, path: str, base: dict[str, Any], mark: Watermark | None) -> list[Any]:
+        """Children newer than `mark`, at most `max_items`.
+
+        Newest page first (one request when a stream is quiet). If that whole page is new
+        and more exists, walk forward from the watermark with `before=` so a burst larger
+        than the cap is caught up over several polls without a gap; if the watermark item
+        has vanished (removed post), walk down from the newest page instead.
+        """
+        cap = self.settings.max_items
+        limit = min(PAGE_SIZE, cap)
+        kids, after = self._get(path, {**base, "limit": limit})
+        fresh = [c for c in kids if mark is None or newer(c, mark)]
+        if (mark is not None and len(fresh) < len(kids)) or not after:
+            return fresh[:cap]
+        if mark is not None and path != "search":
+            walked = self._walk_before(path, base, mark, limit, cap)
+            if walked:
+                return walked
+        out = fresh
+        while after and len(out) < cap:
+            kids, after = self._get(path, {**base, "limit": limit, "after": after})
+            page = [c for c in kids if mark is None or newer(c, mark)]
+            out += page
+            if len(page) < len(kids):
+                break
+        else:
+            if after and mark is not None:
+                logger.warning("reddit: more than %d new items in /%s since the last poll; "
+                               "older ones skipped", cap, path,
+                               extra={"source": NAME, "path": path})
+        return out[:cap]
+
+    def _walk_before(self, path: str, base: dict[str, Any], mark: Watermark, limit: int,
+                     cap: int) -> list[Any]:
+        out: dict[str, Any] = {}
+        anchor = mark.id
+        while len(out) < cap:
+            kids, _ = self._get(path, {**base, "limit": limit, "before": anchor})
+            page = {k[2]: c for c in kids
+                    if (k := key_of(c)) and newer(c, mark) and k[2] not in out}
+            if not page:
+                break
+            out.update(page)
+            anchor = max(key_of(c) or (0.0, 0, "") for c in page.values())[2]
+            if len(kids) < limit:
+                break
+        oldest_first = sorted(out.values(), key=lambda c: key_of(c) or (0.0, 0, ""))
+        return oldest_first[:cap]  # keep the items next to the watermark: no gap
+
+    def _map_error(self, exc: Exception) -> SourceError:
+        if isinstance(exc, pce.TooManyRequests):
+            return RateLimited(NAME, retry_after(exc.response.headers), "HTTP 429 rate limited")
+        if isinstance(exc, pce.OAuthException):
+            return SourceAuthError(NAME, f"token request refused: {exc}; check REDDIT_CLIENT_ID/"
+                                   "REDDIT_CLIENT_SECRET")
+        if isinstance(exc, pce.BadJSON):
+            return SourceError(NAME, f"malformed JSON from {exc.response.url}")
+        if isinstance(exc, pce.RequestException):
+            return SourceError(NAME, f"request failed: {type(exc.original_exception).__name__}")
+        response = getattr(exc, "response", None) or self.session.last_response
+        if response is not None and response.status_code >= 400:
+            err = error_for_status(NAME, response.status_code, response.headers)
+            if err is not None:
+                return err
+        return SourceError(NAME, f"{type(exc).__name__}: {exc}")
+
+
+def _load_cursor(cursor: str | None) -> tuple[dict[str, Watermark], list[str]]:
+    if not cursor:
+        return {}, []
+    try:
+        data = json.loads(cursor)
+        marks = {k: Watermark(t=float(v[0]), id=str(v[1])) for k, v in data["streams"].items()}
+        return marks, [str(s) for s in data.get("seen", [])]
+    except (ValueError, KeyError, TypeError, IndexError, AttributeError):
+        logger.warning("reddit: unreadable cursor, starting fresh", extra={"source": NAME})
+        return {}, []
