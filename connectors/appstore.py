@@ -57,7 +57,7 @@ def validate_settings(model: type[BaseModel], options: Mapping[str, Any], name: 
         raise ConfigError(msg, key=key) from exc
 
 
-def load_cursor(cursor: str | None, key: str) -> dict[str, Any]:
+def load_cursor(cursor: str | None, key: str, source: str = NAME) -> dict[str, Any]:
     """The per-target marks inside a cursor; a cursor we cannot read starts afresh (logged)."""
     if not cursor:
         return {}
@@ -67,7 +67,7 @@ def load_cursor(cursor: str | None, key: str) -> dict[str, Any]:
             return dict(marks)
     except (ValueError, KeyError, TypeError):
         pass
-    logger.warning("%s: ignoring an unreadable cursor", NAME, extra={"source": NAME})
+    logger.warning("%s: ignoring an unreadable cursor", source, extra={"source": source})
     return {}
 
 
