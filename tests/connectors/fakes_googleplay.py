@@ -93,4 +93,5 @@ def make(fake_server: FakeServer, tmp_path: Path) -> tuple[Connector, list[Sourc
     fake.add(Review("gp:r-1", BASE_TIME), Review("gp:r-2", BASE_TIME + 60, stars=5, text="Great"),
              Review("gp:r-3", BASE_TIME + 120, stars=1))
     connector = GooglePlayConnector.from_settings({"base_url": fake_server.url, "timeout": 2})
-    return connector, [SourceQuery(brand="acme", query=APP_ID, params={"lang": "en", "country": "us"})]
+    query = SourceQuery(brand="acme", query=APP_ID, params={"lang": "en", "country": "us"})
+    return connector, [query]
