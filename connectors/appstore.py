@@ -9,15 +9,14 @@ import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from typing import Any, ClassVar
-from urllib.parse import urlsplit
 
 import requests
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from connectors.base import Connector
-from monitor.errors import ConfigError, RateLimited, SourceAuthError, SourceError
+from connectors.http import make_session, raise_for_response, validate_settings
+from monitor.errors import SourceError
 from monitor.models import Author, Batch, Mention, SourceQuery
 
 logger = logging.getLogger(__name__)
@@ -44,65 +43,22 @@ class Settings(BaseModel):
     max_pages: int = Field(3, ge=1, le=APPLE_MAX_PAGES)
 
 
-def validate_settings(model: type[BaseModel], options: Mapping[str, Any], name: str) -> Any:
-    """Validate `options` with `model`; raise ConfigError naming the offending key."""
-    try:
-        return model.model_validate(dict(options))
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        key = f"sources.{name}"
-        for part in err["loc"]:
-            key += f"[{part}]" if isinstance(part, int) else f".{part}"
-        msg = "unknown key" if err["type"] == "extra_forbidden" else err["msg"]
-        raise ConfigError(msg, key=key) from exc
-
-
-def load_cursor(cursor: str | None, key: str, source: str = NAME) -> dict[str, Any]:
-    """The per-target marks inside a cursor; a cursor we cannot read starts afresh (logged)."""
+def _load_marks(cursor: str | None) -> dict[str, Any]:
+    """The per-app marks inside a cursor; a cursor we cannot read starts afresh (logged)."""
     if not cursor:
         return {}
     try:
-        marks = json.loads(cursor)[key]
+        marks = json.loads(cursor)["apps"]
         if isinstance(marks, dict):
             return dict(marks)
     except (ValueError, KeyError, TypeError):
         pass
-    logger.warning("%s: ignoring an unreadable cursor", source, extra={"source": source})
+    logger.warning("appstore: ignoring an unreadable cursor", extra={"source": NAME})
     return {}
 
 
-def raise_for_status(resp: requests.Response, source: str) -> None:
-    """Map an HTTP error status to the exception the daemon backs off on."""
-    status = resp.status_code
-    if status < 400:
-        return
-    if status == 429:
-        raise RateLimited(source, retry_after(resp.headers.get("Retry-After")))
-    if status in (401, 403):
-        raise SourceAuthError(source, f"HTTP {status}: access denied")
-    if status == 404:
-        raise TargetNotFound(source, f"HTTP 404 from {urlsplit(resp.url).path}")
-    raise SourceError(source, f"HTTP {status} from {urlsplit(resp.url).path}")
-
-
 class TargetNotFound(SourceError):
-    """One watched app is unknown here; the others are still polled."""
-
-
-def retry_after(value: str | None, default: float = 60.0) -> float:
-    """Retry-After as seconds: either delta-seconds or an HTTP date."""
-    if not value:
-        return default
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return default
-    when = when if when.tzinfo else when.replace(tzinfo=UTC)
-    return max(0.0, (when - datetime.now(UTC)).total_seconds())
+    """One watched app is unknown in one storefront; the others are still polled."""
 
 
 class AppStoreConnector(Connector):
@@ -119,8 +75,7 @@ class AppStoreConnector(Connector):
 
     def __init__(self, settings: Settings, *, session: requests.Session | None = None) -> None:
         self.settings = settings
-        self.session = session or requests.Session()  # trust_env: HTTPS_PROXY, CA bundle
-        self.session.headers.setdefault("User-Agent", "brand-monitor (+reviews)")
+        self.session = session or make_session(timeout=settings.timeout)
 
     @classmethod
     def from_settings(
@@ -147,7 +102,7 @@ class AppStoreConnector(Connector):
         return found
 
     def poll(self, queries: Sequence[SourceQuery], cursor: str | None) -> Batch:
-        marks = load_cursor(cursor, "apps")
+        marks = _load_marks(cursor)
         mentions: list[Mention] = []
         dropped: Counter[str] = Counter()
         requests_made = 0
@@ -211,12 +166,14 @@ class AppStoreConnector(Connector):
                f"/page={page}/id={app.id}/sortby=mostrecent/json")
         timeout = self.settings.timeout
         try:
-            resp = self.session.get(url, timeout=timeout)
+            resp = self.session.get(url, timeout=timeout)  # proxies and CA bundle from env
         except requests.Timeout as exc:
             raise SourceError(NAME, f"app {app.id}: no answer within {timeout:g}s") from exc
         except requests.RequestException as exc:
             raise SourceError(NAME, f"app {app.id}: {type(exc).__name__}: {exc}") from exc
-        raise_for_status(resp, NAME)
+        if resp.status_code == 404:
+            raise TargetNotFound(NAME, f"HTTP 404 for app {app.id} in {app.country}")
+        raise_for_response(NAME, resp)
         try:
             body = resp.json()
         except ValueError as exc:

@@ -18,8 +18,8 @@ from urllib.parse import quote
 import requests
 from pydantic import BaseModel, ConfigDict, Field
 
-from connectors.appstore import load_cursor, raise_for_status, validate_settings
 from connectors.base import Connector
+from connectors.http import make_session, raise_for_response, validate_settings
 from monitor.errors import RateLimited, SourceError
 from monitor.models import Author, Batch, Mention, SourceQuery
 
@@ -94,8 +94,6 @@ class _Fetcher:
         self.error: SourceError | None = None
 
     def __call__(self, url: str, data: str | bytes, headers: dict[str, str]) -> str:
-        if url.startswith(PLAY_URL):
-            url = self.settings.base_url.rstrip("/") + url[len(PLAY_URL):]
         self.requests += 1
         try:
             try:
@@ -105,7 +103,7 @@ class _Fetcher:
                 raise SourceError(NAME, f"no answer within {self.settings.timeout:g}s") from exc
             except requests.RequestException as exc:
                 raise SourceError(NAME, f"{type(exc).__name__}: {exc}") from exc
-            raise_for_status(resp, NAME)
+            raise_for_response(NAME, resp)
             body = resp.content.decode("utf-8", errors="replace")
             if GATEWAY_ERROR in body:
                 raise RateLimited(NAME, self.settings.retry_after, "Play gateway error")
@@ -141,7 +139,9 @@ class GooglePlayConnector(Connector):
 
     def __init__(self, settings: Settings, *, session: requests.Session | None = None) -> None:
         self.settings = settings
-        self.session = session or requests.Session()  # trust_env: HTTPS_PROXY, CA bundle
+        # the library hard-codes https://play.google.com: the session rewrites it to base_url
+        self.session = session or make_session(timeout=settings.timeout,
+                                               rewrite={PLAY_URL: settings.base_url})
         self.scraper = load_scraper()
 
     @classmethod
@@ -161,7 +161,7 @@ class GooglePlayConnector(Connector):
         return found
 
     def poll(self, queries: Sequence[SourceQuery], cursor: str | None) -> Batch:
-        marks = load_cursor(cursor, "apps", NAME)
+        marks = _load_marks(cursor)
         fetcher = _Fetcher(self.session, self.settings)
         mentions: list[Mention] = []
         dropped: Counter[str] = Counter()
@@ -227,6 +227,20 @@ def _query_target(q: SourceQuery) -> AppTarget | None:
         logger.warning("googleplay: ignoring invalid app id %r", q.query,
                        extra={"source": NAME, "brand": q.brand})
         return None
+
+
+def _load_marks(cursor: str | None) -> dict[str, Any]:
+    """The per-app marks inside a cursor; a cursor we cannot read starts afresh (logged)."""
+    if not cursor:
+        return {}
+    try:
+        marks = json.loads(cursor)["apps"]
+        if isinstance(marks, dict):
+            return dict(marks)
+    except (ValueError, KeyError, TypeError):
+        pass
+    logger.warning("googleplay: ignoring an unreadable cursor", extra={"source": NAME})
+    return {}
 
 
 def _advance(mark: dict[str, Any], found: list[Mention]) -> dict[str, Any]:

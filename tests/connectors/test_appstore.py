@@ -155,7 +155,6 @@ def test_poll__unknown_app_is_skipped_not_fatal(server: FakeServer) -> None:
 def test_poll__http_and_payload_failures_raise(
     server: FakeServer, response: Response, error: type[Exception]
 ) -> None:
-    route_json(server, "us", APP_ID, None)
     server.route("GET", "/us/rss/*", response)
     with pytest.raises(error):
         connector(server).poll([QUERY], None)

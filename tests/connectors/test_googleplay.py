@@ -144,8 +144,8 @@ def test_poll__app_without_reviews_or_unknown_is_empty(server: FakeServer) -> No
     [
         (Response(503, "<html>Service Unavailable</html>"), SourceError, "HTTP 503"),
         (Response(500, "oops"), SourceError, "HTTP 500"),
-        (Response(401, "denied"), SourceAuthError, "access denied"),
-        (Response(403, "denied"), SourceAuthError, "access denied"),
+        (Response(401, "denied"), SourceAuthError, "HTTP 401"),
+        (Response(403, "denied"), SourceAuthError, "HTTP 403"),
         (Response(200, "<html>consent page</html>"), SourceError, "prefix"),
         (Response(200, ")]}'\n\n[[\"wrb.fr\",\"oCPfdb\",\"[[[\""), SourceError, "malformed"),
         (Response(200, envelope(None)[:-10]), SourceError, "malformed"),
