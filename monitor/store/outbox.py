@@ -65,7 +65,7 @@ class OutboxMixin:
         """At startup: rows a dead process left in 'sending' may have reached Slack."""
         with self.session() as s:
             res = s.execute(update(OutboxRow).where(OutboxRow.status == SENDING)
-                            .values(status=UNKNOWN))
+                            .values(status=UNKNOWN, next_attempt_at=utcnow()))
             return int(res.rowcount or 0)  # type: ignore[attr-defined]
 
     def lease_due(self, *, limit: int, lease: timedelta, now: datetime | None = None
@@ -80,24 +80,17 @@ class OutboxMixin:
                        OutboxRow.next_attempt_at <= now)
                 .order_by(OutboxRow.id).limit(limit)
             ))
-            leased = []
+            reconcile = {r.id for r in rows if r.status in (SENDING, UNKNOWN)}
             for row in rows:
-                row.status = UNKNOWN if row.status in (SENDING, UNKNOWN) else SENDING
+                row.status = SENDING
                 row.attempts += 1
                 row.next_attempt_at = now + lease
-                leased.append(row)
             s.flush()
-            for row in leased:
+            for row in rows:
                 s.expunge(row)
-        # the expunged copies keep the state they had when leased: UNKNOWN means reconcile
-        for row in leased:
-            if row.status == UNKNOWN:
-                self._set_status(row.id, SENDING)
-        return leased
-
-    def _set_status(self, row_id: int, status: str) -> None:
-        with self.session() as s:
-            s.execute(update(OutboxRow).where(OutboxRow.id == row_id).values(status=status))
+                if row.id in reconcile:
+                    row.status = UNKNOWN  # detached copy only: tells the worker to reconcile
+        return rows
 
     def mark_sent(self, row_id: int, *, channel: str | None, ts: str | None) -> None:
         with self.session() as s:

@@ -22,6 +22,7 @@ from monitor.store.outbox import OutboxMixin
 from monitor.store.tables import (
     CaseRow,
     EventRow,
+    KeyValueRow,
     LabelFeedbackRow,
     MentionRow,
     OutboxRow,
@@ -277,6 +278,18 @@ class Store(CasesMixin, OutboxMixin):
     def source_states(self) -> list[SourceStateRow]:
         with self.session() as s:
             return list(s.scalars(select(SourceStateRow).order_by(SourceStateRow.source)))
+
+    def kv_get(self, key: str) -> dict[str, Any] | None:
+        with self.session() as s:
+            row = s.get(KeyValueRow, key)
+            return dict(row.value) if row else None
+
+    def kv_set(self, key: str, value: dict[str, Any]) -> None:
+        with self.session() as s:
+            row = s.get(KeyValueRow, key) or KeyValueRow(key=key)
+            row.value = _jsonable(value)
+            row.updated_at = utcnow()
+            s.add(row)
 
     def outbox_backlog(self) -> dict[str, int]:
         with self.session() as s:

@@ -1,0 +1,5 @@
+"""`python -m monitor` runs the same command line as `brand-monitor`."""
+
+from monitor.cli import main
+
+main()

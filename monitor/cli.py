@@ -1,0 +1,166 @@
+"""The `brand-monitor` command line (typer); expected errors print one line, never a traceback."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from monitor.errors import MonitorError
+
+app = typer.Typer(
+    help="Watch Reddit, X and review sites for brand mentions and triage them in Slack.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+
+ConfigOpt = Annotated[
+    Path | None,
+    typer.Option("--config", "-c", help="YAML config file (default: $BRAND_MONITOR_CONFIG)."),
+]
+
+# Commands owned by their parts: groups (a typer app named `app`) and single commands
+# (a function), mounted only if the part's module exists, so the parts stay independent.
+_GROUPS = {
+    "rules": "monitor.rules.commands:app",
+    "model": "monitor.classify.commands:app",
+    "slack": "monitor.slack.commands:app",
+}
+_COMMANDS = {"report": "monitor.reports.commands:report"}
+
+
+def _optional(target: str) -> object | None:
+    module, _, attr = target.partition(":")
+    try:
+        return getattr(importlib.import_module(module), attr)
+    except ModuleNotFoundError as e:
+        if e.name != module:
+            raise
+        return None
+
+
+for _name, _target in _GROUPS.items():
+    if (_group := _optional(_target)) is not None:
+        app.add_typer(_group, name=_name)  # type: ignore[arg-type]
+for _name, _target in _COMMANDS.items():
+    if (_command := _optional(_target)) is not None:
+        app.command(_name)(_command)  # type: ignore[arg-type]
+
+
+def setup_logging(level: str) -> None:
+    logging.basicConfig(
+        level=getattr(logging, level.upper(), logging.INFO),
+        format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
+        datefmt="%Y-%m-%dT%H:%M:%S",
+        stream=sys.stderr,
+        force=True,
+    )
+    for noisy in ("apscheduler", "urllib3", "prawcore", "httpx", "slack_sdk", "slack_bolt"):
+        logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.root.level))
+
+
+@app.command()
+def run(
+    config: ConfigOpt = None,
+    once: Annotated[bool, typer.Option("--once", help="Poll every source once, deliver, exit.")]
+    = False,
+) -> None:
+    """Run the daemon (or one round with --once)."""
+    from monitor.app import build_app
+    from monitor.config import load_settings
+    from monitor.daemon import Daemon
+    from monitor.jobs import install_jobs
+
+    settings = load_settings(config)
+    setup_logging(settings.log_level)
+    application = build_app(settings)
+    if not application.connectors:
+        raise MonitorError("no source is enabled: set sources.<name>.enabled in the config "
+                           "(and the source's credentials in the environment)")
+    daemon = Daemon(application)
+    install_jobs(daemon)
+    try:
+        if once:
+            results = daemon.run_once()
+            typer.echo(f"polled {len(application.connectors)} source(s); "
+                       f"stored {sum(s.stored for s in results)} new mention(s)")
+        else:
+            if settings.metrics_port:
+                from monitor import metrics
+
+                metrics.serve(settings.metrics_port)
+            daemon.run_forever()
+    finally:
+        application.close()
+
+
+@app.command()
+def demo(
+    data_dir: Annotated[Path | None, typer.Option(help="Where the demo keeps its SQLite file.")]
+    = None,
+    rules: Annotated[Path | None, typer.Option(help="Rules directory (default: bundled).")]
+    = None,
+    follow: Annotated[bool, typer.Option("--follow", help="Keep running after the rounds.")]
+    = False,
+    reset: Annotated[bool, typer.Option("--reset", help="Start from an empty database.")]
+    = False,
+) -> None:
+    """The embedded default: bundled sample mentions through the real pipeline and model."""
+    from monitor.demo.run import run_demo
+
+    run_demo(data_dir=data_dir, rules_dir=rules, follow=follow, reset=reset)
+
+
+@db_app.command("upgrade")
+def db_upgrade(config: ConfigOpt = None) -> None:
+    """Apply Alembic migrations up to head."""
+    from monitor.config import load_settings
+    from monitor.store import Store
+
+    settings = load_settings(config)
+    setup_logging(settings.log_level)
+    store = Store.from_settings(settings, migrate_schema=False)
+    before, after = store.upgrade()
+    typer.echo(f"database at revision {after} (was {before or 'empty'})")
+
+
+@app.command()
+def status(
+    config: ConfigOpt = None,
+    json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Health: last success per source, errors, outbox backlog, rules. Exit 1 if unhealthy."""
+    from monitor.config import load_settings
+    from monitor.health import health_report, print_health
+
+    settings = load_settings(config)
+    report = health_report(settings)
+    if json_out:
+        import json
+
+        typer.echo(json.dumps(report, indent=2, default=str))
+    else:
+        print_health(report)
+    if not report["healthy"]:
+        raise typer.Exit(1)
+
+
+def main() -> None:
+    try:
+        app()
+    except MonitorError as e:
+        typer.echo(f"error: {e}", err=True)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,192 @@
+"""The daemon: one APScheduler job per source, plus outbox, rules-reload and extra jobs."""
+
+from __future__ import annotations
+
+import logging
+import random
+import signal
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from apscheduler.schedulers.background import BackgroundScheduler
+
+from monitor import metrics
+from monitor.errors import RateLimited, SourceAuthError, SourceError
+from monitor.pipeline import PollStats
+from monitor.store.tables import utcnow
+
+if TYPE_CHECKING:
+    from monitor.app import App
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class Job:
+    """A periodic job besides source polling (reminders, digest, spike alerts …)."""
+
+    name: str
+    func: Callable[[], object]
+    seconds: float
+
+
+class Daemon:
+    def __init__(self, app: App, *, rng: random.Random | None = None,
+                 clock: Callable[[], datetime] = utcnow) -> None:
+        self.app = app
+        self.rng = rng or random.Random()
+        self.clock = clock
+        self.jobs: list[Job] = []
+        self._stop = threading.Event()
+        self._backoff_until: dict[str, datetime] = {}
+        self._disabled: dict[str, str] = {}
+
+    # -- one source ------------------------------------------------------------------------
+
+    def poll_source(self, name: str) -> PollStats | None:
+        """Poll one source once and process what it returned. Never raises: a failing source
+        backs off (jittered exponential, or as long as the source asked) and the others go on."""
+        now = self.clock()
+        if name in self._disabled:
+            return None
+        until = self._backoff_until.get(name)
+        if until and now < until:
+            logger.debug("%s: backing off until %s", name, until.isoformat())
+            return None
+        app = self.app
+        connector = app.connectors[name]
+        started = time.perf_counter()
+        try:
+            queries = app.rules.current().source_queries(name)
+            cursor = app.store.get_cursor(name)
+            batch = connector.poll(queries, cursor)
+            stats = app.pipeline.process(name, batch)
+            if not batch.mentions and batch.next_cursor == cursor:
+                app.store.record_poll(name)
+        except RateLimited as e:
+            self._fail(name, e, wait=e.retry_after)
+            return None
+        except SourceAuthError as e:
+            self._disabled[name] = str(e)
+            app.store.record_poll(name, error=str(e), disabled_reason=str(e))
+            metrics.SOURCE_UP.labels(name).set(0)
+            logger.error("%s: disabled until its credentials are fixed: %s", name, e)
+            return None
+        except SourceError as e:
+            self._fail(name, e)
+            return None
+        except Exception as e:  # a source's bug must not stop the others
+            logger.exception("%s: poll failed", name)
+            self._fail(name, e)
+            return None
+        finally:
+            metrics.POLL_SECONDS.labels(name).observe(time.perf_counter() - started)
+        self._backoff_until.pop(name, None)
+        self._observe(stats)
+        logger.info("%s", stats.summary(), extra={"source": name, "requests": stats.requests})
+        return stats
+
+    def _fail(self, name: str, error: Exception, *, wait: float | None = None) -> None:
+        failures = self._failures(name) + 1
+        cfg = self.app.settings.source(name)
+        if wait is None:
+            base = min(cfg.backoff_max, cfg.interval * (2 ** min(failures - 1, 16)))
+            wait = base * (0.5 + self.rng.random() / 2)  # jitter so sources do not align
+        until = self.clock() + timedelta(seconds=wait)
+        self._backoff_until[name] = until
+        self.app.store.record_poll(name, error=str(error), next_poll_at=until)
+        metrics.ERRORS.labels(f"source:{name}").inc()
+        metrics.SOURCE_UP.labels(name).set(0)
+        logger.warning("%s: poll failed (%s); next try in %.0fs", name, error, wait)
+
+    def _failures(self, name: str) -> int:
+        for state in self.app.store.source_states():
+            if state.source == name:
+                return state.failures or 0
+        return 0
+
+    @staticmethod
+    def _observe(stats: PollStats) -> None:
+        s = stats.source
+        metrics.FETCHED.labels(s).inc(stats.fetched)
+        metrics.NEW.labels(s).inc(stats.new)
+        for label, n in stats.labels.items():
+            metrics.STORED.labels(s, label).inc(n)
+        for reason, n in stats.dropped.items():
+            metrics.DROPPED.labels(s, metrics.reason_label(reason)).inc(n)
+        if stats.errors:
+            metrics.ERRORS.labels(f"mention:{s}").inc(stats.errors)
+        metrics.SOURCE_UP.labels(s).set(1)
+
+    # -- the other jobs ----------------------------------------------------------------------
+
+    def deliver(self) -> None:
+        stats = self.app.outbox.run_once(now=self.clock())
+        metrics.OUTBOX_SENT.inc(stats.sent)
+        for status, n in self.app.store.outbox_backlog().items():
+            metrics.OUTBOX_BACKLOG.labels(status).set(n)
+
+    def reload_rules(self) -> None:
+        self.app.rules.refresh()
+
+    # -- running -----------------------------------------------------------------------------
+
+    def run_once(self, *, max_outbox_rounds: int = 50) -> list[PollStats]:
+        """Poll every enabled source once, process, deliver what is due, and return."""
+        self.reload_rules()
+        results = [s for name in self.app.connectors if (s := self.poll_source(name))]
+        for job in self.jobs:
+            self._run_job(job)
+        for _ in range(max_outbox_rounds):
+            stats = self.app.outbox.run_once(now=self.clock())
+            if not stats.sent or stats.paused:
+                break
+        return results
+
+    def _run_job(self, job: Job) -> None:
+        try:
+            job.func()
+        except Exception:  # one job's failure must not stop the scheduler
+            metrics.ERRORS.labels(f"job:{job.name}").inc()
+            logger.exception("job %s failed", job.name)
+
+    def run_forever(self) -> None:
+        """Run until SIGTERM/SIGINT; the batch in flight is finished before exiting."""
+        sched = BackgroundScheduler(timezone="UTC", job_defaults={
+            "coalesce": True, "max_instances": 1, "misfire_grace_time": 300})
+        for name in self.app.connectors:
+            interval = self.app.settings.source(name).interval
+            sched.add_job(self.poll_source, "interval", args=[name], seconds=interval,
+                          jitter=max(1, int(interval * 0.1)), id=f"source:{name}",
+                          next_run_time=datetime.now().astimezone())
+        sched.add_job(self.deliver, "interval", seconds=self.app.settings.outbox.interval,
+                      id="outbox", next_run_time=datetime.now().astimezone())
+        sched.add_job(self.reload_rules, "interval",
+                      seconds=self.app.settings.rules_reload_seconds, id="rules")
+        for job in self.jobs:
+            sched.add_job(self._run_job, "interval", args=[job], seconds=job.seconds,
+                          id=f"job:{job.name}")
+        previous = {sig: signal.signal(sig, self._on_signal)
+                    for sig in (signal.SIGTERM, signal.SIGINT)}
+        sched.start()
+        logger.info("brand-monitor running: %d source(s), outbox every %.0fs",
+                    len(self.app.connectors), self.app.settings.outbox.interval)
+        try:
+            self._stop.wait()
+        finally:
+            logger.info("stopping: finishing the work in flight")
+            sched.shutdown(wait=True)
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+            logger.info("stopped")
+
+    def _on_signal(self, signum: int, _frame: object) -> None:
+        logger.info("received %s", signal.Signals(signum).name)
+        self._stop.set()
+
+    def stop(self) -> None:
+        self._stop.set()

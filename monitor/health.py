@@ -1,0 +1,99 @@
+"""`brand-monitor status`: what an operator needs to know at a glance, from the store."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+from rich.console import Console
+from rich.table import Table
+
+from monitor.store import Store
+from monitor.store.tables import utcnow
+
+if TYPE_CHECKING:
+    from monitor.config import Settings
+
+RULES_KEY = "rules.status"
+
+
+def health_report(settings: Settings) -> dict[str, Any]:
+    store = Store.from_settings(settings)
+    now = utcnow()
+    problems: list[str] = []
+    states = {s.source: s for s in store.source_states()}
+    sources = []
+    for name in sorted(set(states) | {n for n, c in settings.sources.items() if c.enabled}):
+        st = states.get(name)
+        cfg = settings.source(name)
+        stale = bool(
+            cfg.enabled and st is not None and st.last_success_at is not None
+            and now - st.last_success_at > timedelta(seconds=cfg.interval * 3 + 60)
+        )
+        entry = {
+            "source": name,
+            "enabled": cfg.enabled,
+            "last_success_at": st.last_success_at if st else None,
+            "last_error": st.last_error if st else None,
+            "last_error_at": st.last_error_at if st else None,
+            "failures": st.failures if st else 0,
+            "disabled_reason": st.disabled_reason if st else None,
+            "next_poll_at": st.next_poll_at if st else None,
+            "stored_total": st.stored_total if st else 0,
+            "stale": stale,
+        }
+        sources.append(entry)
+        if entry["disabled_reason"]:
+            problems.append(f"{name} is disabled: {entry['disabled_reason']}")
+        elif cfg.enabled and entry["failures"]:
+            problems.append(f"{name} failing ({entry['failures']}x): {entry['last_error']}")
+        elif stale:
+            problems.append(f"{name} has not succeeded since {entry['last_success_at']}")
+    backlog = store.outbox_backlog()
+    if backlog.get("dead"):
+        problems.append(f"{backlog['dead']} Slack message(s) could not be delivered (dead)")
+    rules = store.kv_get(RULES_KEY)
+    if rules and rules.get("last_error"):
+        problems.append(f"rules: keeping the last good set; {rules['last_error']}")
+    report = {
+        "healthy": not problems,
+        "problems": problems,
+        "sources": sources,
+        "outbox": backlog,
+        "rules": rules,
+        "mentions": store.count_mentions(),
+        "database": settings.db_url.split("@")[-1],  # never print credentials
+    }
+    store.close()
+    return report
+
+
+def print_health(report: dict[str, Any], console: Console | None = None) -> None:
+    console = console or Console()
+    table = Table(title="sources")
+    for col in ("source", "enabled", "last success", "failures", "next poll", "stored", "error"):
+        table.add_column(col)
+    for s in report["sources"]:
+        table.add_row(
+            s["source"], "yes" if s["enabled"] else "no",
+            _fmt(s["last_success_at"]), str(s["failures"]), _fmt(s["next_poll_at"]),
+            str(s["stored_total"]), s["disabled_reason"] or s["last_error"] or "",
+        )
+    console.print(table)
+    backlog = ", ".join(f"{k} {v}" for k, v in sorted(report["outbox"].items())) or "empty"
+    console.print(f"outbox: {backlog}")
+    rules = report["rules"] or {}
+    if rules:
+        console.print(f"rules: {rules.get('brands', '?')} brand(s) from {rules.get('files', '?')} "
+                      f"file(s), loaded {rules.get('loaded_at', '?')}")
+    console.print(f"mentions stored: {report['mentions']}  (database: {report['database']})")
+    if report["problems"]:
+        console.print("[bold red]unhealthy[/]")
+        for p in report["problems"]:
+            console.print(f"  - {p}", markup=False)
+    else:
+        console.print("[bold green]healthy[/]")
+
+
+def _fmt(value: Any) -> str:
+    return value.strftime("%Y-%m-%d %H:%M:%S") if value else "-"

@@ -1,0 +1,162 @@
+"""Pipes and filters: dedupe -> match -> classify -> suggest -> persist, one batch at a time."""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
+
+from monitor.classify.base import Classifier, ClassifierInput
+from monitor.errors import DropMention
+from monitor.models import Batch, Classification, Label, Mention, RuleMatch, TriageItem
+from monitor.replies.base import ReplySuggester
+from monitor.rules.base import Matcher
+
+if TYPE_CHECKING:
+    from monitor.config import SlackSettings
+    from monitor.store import Store
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class PollStats:
+    """What one poll of one source did; logged as one summary line."""
+
+    source: str
+    fetched: int = 0
+    new: int = 0
+    matched: int = 0
+    stored: int = 0
+    queued: int = 0  # items routed to Slack (outbox rows created)
+    dropped: Counter[str] = field(default_factory=Counter)
+    errors: int = 0
+    labels: Counter[str] = field(default_factory=Counter)
+    requests: int = 0
+
+    def summary(self) -> str:
+        dropped = ", ".join(f"{k}={v}" for k, v in sorted(self.dropped.items())) or "none"
+        labels = ", ".join(f"{k}={v}" for k, v in sorted(self.labels.items())) or "none"
+        return (
+            f"{self.source}: fetched {self.fetched}, new {self.new}, matched {self.matched}, "
+            f"queued for Slack {self.queued}, labels [{labels}], dropped [{dropped}], "
+            f"errors {self.errors}"
+        )
+
+
+class Pipeline:
+    """Turns a connector's Batch into stored mentions, cases and outbox rows.
+
+    `rules` is a callable returning the current rules set, so a hot reload between polls is
+    picked up without rebuilding the pipeline.
+    """
+
+    def __init__(
+        self,
+        *,
+        store: Store,
+        rules: Callable[[], Matcher],
+        classifier: Classifier,
+        suggester: ReplySuggester | None,
+        slack: SlackSettings,
+    ) -> None:
+        self.store = store
+        self.rules = rules
+        self.classifier = classifier
+        self.suggester = suggester
+        self.slack = slack
+
+    def process(self, source: str, batch: Batch) -> PollStats:
+        """Run the batch through every stage and persist it with `batch.next_cursor`.
+        Raises only if persisting fails, in which case the cursor does not move either."""
+        stats = PollStats(source=source, fetched=len(batch.mentions) + sum(batch.dropped.values()),
+                          requests=batch.requests)
+        stats.dropped.update({f"malformed: {k}": v for k, v in batch.dropped.items()})
+        fresh = self._dedupe(source, batch.mentions, stats)
+        stats.new = len(fresh)
+        matched = self._match(fresh, stats)
+        stats.matched = len(matched)
+        items = self._classify_and_suggest(matched, stats)
+        self.store.save_batch(source, items, batch.next_cursor, fetched=stats.fetched)
+        stats.stored = len(items)
+        stats.queued = sum(1 for i in items if i.channel)
+        stats.labels.update(i.label.value for i in items)
+        return stats
+
+    def _dedupe(self, source: str, mentions: Sequence[Mention], stats: PollStats) -> list[Mention]:
+        by_key: dict[tuple[str, str], Mention] = {}
+        for m in mentions:
+            key = (m.source, m.external_id)
+            if key in by_key:
+                stats.dropped["seen"] += 1
+                continue
+            by_key[key] = m
+        fresh: list[Mention] = []
+        for src in {m.source for m in by_key.values()}:
+            ids = [k[1] for k in by_key if k[0] == src]
+            seen = self.store.seen_ids(src, ids)
+            for ext_id in ids:
+                if ext_id in seen:
+                    stats.dropped["seen"] += 1
+                    logger.debug("drop %s/%s: seen", src, ext_id)
+                else:
+                    fresh.append(by_key[(src, ext_id)])
+        fresh.sort(key=lambda m: m.created_at)
+        return fresh
+
+    def _match(self, mentions: Sequence[Mention], stats: PollStats
+               ) -> list[tuple[Mention, RuleMatch]]:
+        rules = self.rules()
+        out = []
+        for m in mentions:
+            try:
+                out.append((m, rules.match(m)))
+            except DropMention as drop:
+                stats.dropped[drop.reason] += 1
+                logger.debug("drop %s/%s: %s", m.source, m.external_id, drop.reason)
+            except Exception:  # one mention's bug must not cost the batch
+                stats.errors += 1
+                logger.exception("matching failed for %s/%s", m.source, m.external_id)
+        return out
+
+    def _classify_and_suggest(
+        self, matched: Sequence[tuple[Mention, RuleMatch]], stats: PollStats
+    ) -> list[TriageItem]:
+        if not matched:
+            return []
+        inputs = [ClassifierInput(text=m.full_text, rating=m.rating, source=m.source)
+                  for m, _ in matched]
+        classifications = self.classifier.classify(inputs)
+        items: list[TriageItem] = []
+        for (mention, match), cls in zip(matched, classifications, strict=True):
+            try:
+                items.append(self._item(mention, match, cls))
+            except Exception:  # one mention's bug must not cost the batch
+                stats.errors += 1
+                logger.exception("building the triage item failed for %s/%s",
+                                 mention.source, mention.external_id)
+        return items
+
+    def _item(self, mention: Mention, match: RuleMatch, cls: Classification) -> TriageItem:
+        if match.label_override is not None and match.label_override != cls.label:
+            cls = replace(
+                cls,
+                label=match.label_override,
+                confidence=1.0,
+                uncertain=False,
+                reasons=(f"rule {match.rule} sets the label to {match.label_override.value}",
+                         *cls.reasons),
+            )
+        reply = self.suggester.suggest(mention, match, cls) if self.suggester else None
+        return TriageItem(mention=mention, match=match, classification=cls, reply=reply,
+                          channel=self.route(match, cls.label))
+
+    def route(self, match: RuleMatch, label: Label) -> str | None:
+        """The Slack channel for this label: the brand's routing, else the config's, else the
+        default channel; `other` is stored, never posted."""
+        if label is Label.OTHER:
+            return None
+        return (match.channels.get(label.value) or self.slack.channels.get(label.value)
+                or self.slack.default_channel)

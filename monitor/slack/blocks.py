@@ -1,0 +1,145 @@
+"""Block Kit for a case: what the agent sees, and the buttons that move the case along."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from monitor.slack import copy
+from monitor.slack.text import escape, link, quote, truncate
+from monitor.store.tables import CaseRow, MentionRow
+
+# action_ids the interactive app listens for; the button value is the case id
+CLAIM, HANDLED, NOT_RELEVANT, REOPEN, CHANGE_LABEL, REPLY = (
+    "case_claim", "case_handled", "case_not_relevant", "case_reopen", "case_label", "case_reply",
+)
+LABELS = ("complaint", "question", "praise", "other")
+
+
+def _when(dt: datetime | None) -> str:
+    if dt is None:
+        return ""
+    # Slack renders this in each reader's own time zone
+    return f"<!date^{int(dt.timestamp())}^{{time}}|{dt:%H:%M} UTC>"
+
+
+def _author(m: MentionRow) -> str:
+    handle = escape(m.author_handle or "unknown")
+    who = f"@{handle}" if m.source in ("x", "reddit") else handle
+    if m.author_name and m.author_name != m.author_handle:
+        who = f"{escape(m.author_name)} ({who})"
+    if m.author_followers is not None:
+        who += f" · {m.author_followers:,} followers"
+    if m.author_verified:
+        who += " · verified"
+    return who
+
+
+def status_line(case: CaseRow) -> str:
+    owner = case.owner or "someone"
+    if case.status == "handled" and case.handled_at:
+        minutes = max(0, round((case.handled_at - case.created_at).total_seconds() / 60))
+        return copy.STATUS_LINE["handled"].format(owner=owner, minutes=minutes)
+    if case.status == "claimed":
+        return copy.STATUS_LINE["claimed"].format(owner=owner, when=_when(case.claimed_at))
+    template = copy.STATUS_LINE.get(case.status, case.status)
+    return template.format(owner=owner)
+
+
+def render_case(case: CaseRow, mention: MentionRow, *, max_text_chars: int = 1500
+                ) -> tuple[str, list[dict[str, Any]]]:
+    """(fallback text, blocks) for the case's Slack message in its current state."""
+    label = case.label
+    title = (f"{copy.LABEL_EMOJI.get(label, '')} {copy.LABEL_TITLE.get(label, label)} · "
+             f"{mention.brand or 'unknown brand'} · "
+             f"{copy.PRIORITY_TITLE.get(case.priority, 'normal')} priority")
+    body = mention.text or ""
+    body = f"*{escape(mention.title)}*\n{escape(body)}" if mention.title else escape(body)
+    body, cut = truncate(body, max_text_chars)
+    text_block = quote(body) + (f"\n_{copy.CUT_NOTICE}_" if cut else "")
+    source = copy.SOURCE_TITLE.get(mention.source, mention.source)
+    where = escape(source)
+    if mention.extra and mention.extra.get("subreddit"):
+        where += f" · r/{escape(str(mention.extra['subreddit']))}"
+    if mention.rating is not None:
+        where += f" · {'★' * mention.rating}{'☆' * (5 - mention.rating)}"
+    meta = f"{_author(mention)}\n{where} · {link(mention.url, 'open original')} · " \
+           f"{_when(mention.created_at)}"
+    reasons = "; ".join(escape(r) for r in (mention.reasons or [])[:3])
+    conf = f"{copy.LABEL_TITLE.get(mention.label, mention.label)} {mention.confidence:.0%}"
+    if label != mention.label:
+        conf += f" (changed to {label})"
+    context = [conf] + ([reasons] if reasons else [])
+    if mention.uncertain:
+        context.append(copy.UNCERTAIN)
+    if mention.priority_reasons:
+        context.append("priority: " + ", ".join(escape(r) for r in mention.priority_reasons))
+    blocks: list[dict[str, Any]] = [
+        {"type": "header", "text": {"type": "plain_text", "text": title[:150], "emoji": True}},
+        {"type": "section", "text": {"type": "mrkdwn", "text": text_block[:2900]}},
+        {"type": "section", "text": {"type": "mrkdwn", "text": meta}},
+        {"type": "context", "elements": [{"type": "mrkdwn", "text": c[:300]} for c in context]},
+    ]
+    reply = case.reply_final or case.reply_text
+    if reply:
+        reply_md = f"{copy.SUGGESTED_REPLY}\n```{escape(reply)}```"
+        if case.kb_url:
+            kb = link(case.kb_url, case.kb_entry or "entry")
+            reply_md += "\n" + copy.KB_SOURCE.format(link=kb)
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": reply_md[:2900]}})
+    blocks.append({"type": "context",
+                   "elements": [{"type": "mrkdwn", "text": status_line(case)}]})
+    blocks.append({"type": "actions", "block_id": f"case:{case.id}",
+                   "elements": _actions(case)})
+    fallback = f"{copy.LABEL_TITLE.get(label, label)} about {mention.brand}: " \
+               f"{escape(truncate(mention.text or '', 200)[0])}"
+    return fallback, blocks
+
+
+def _button(text: str, action_id: str, case: CaseRow, style: str | None = None
+            ) -> dict[str, Any]:
+    b: dict[str, Any] = {"type": "button", "action_id": action_id, "value": str(case.id),
+                         "text": {"type": "plain_text", "text": text}}
+    if style:
+        b["style"] = style
+    return b
+
+
+def _actions(case: CaseRow) -> list[dict[str, Any]]:
+    elements: list[dict[str, Any]] = []
+    if case.status == "new":
+        elements.append(_button(copy.BUTTON_CLAIM, CLAIM, case, "primary"))
+    if case.status in ("new", "claimed"):
+        elements.append(_button(copy.BUTTON_HANDLED, HANDLED, case,
+                                None if case.status == "new" else "primary"))
+        elements.append(_button(copy.BUTTON_REPLY, REPLY, case))
+        elements.append(_button(copy.BUTTON_NOT_RELEVANT, NOT_RELEVANT, case))
+    else:
+        elements.append(_button(copy.BUTTON_REOPEN, REOPEN, case))
+    options = [{"text": {"type": "plain_text", "text": copy.LABEL_TITLE[v]},
+                "value": f"{case.id}:{v}"} for v in LABELS]
+    current = next(o for o in options if o["value"].endswith(f":{case.label}")) \
+        if case.label in LABELS else None
+    select: dict[str, Any] = {"type": "static_select", "action_id": CHANGE_LABEL,
+                              "placeholder": {"type": "plain_text", "text": copy.CHANGE_LABEL},
+                              "options": options}
+    if current:
+        select["initial_option"] = current
+    elements.append(select)
+    return elements
+
+
+def render_history(author: str, days: int, pairs: list[tuple[MentionRow, CaseRow]]
+                   ) -> tuple[str, list[dict[str, Any]]]:
+    """The thread reply listing the same author's earlier mentions and their outcomes."""
+    if not pairs:
+        text = copy.HISTORY_NONE.format(author=escape(author), days=days)
+        return text, [{"type": "context", "elements": [{"type": "mrkdwn", "text": text}]}]
+    lines = [copy.HISTORY_TITLE.format(author=escape(author), days=days)]
+    for m, c in pairs:
+        snippet = escape(truncate((m.title + " — " if m.title else "") + m.text, 140)[0])
+        outcome = c.status.replace("_", " ")
+        lines.append(f"• {_when(m.created_at)} · {copy.LABEL_TITLE.get(c.label, c.label)} · "
+                     f"{outcome} · {link(m.url, 'link')}\n    {snippet}")
+    text = "\n".join(lines)
+    return text, [{"type": "section", "text": {"type": "mrkdwn", "text": text[:2900]}}]

@@ -1,0 +1,38 @@
+"""Every piece of Slack copy, in one place, written for the agent reading it."""
+
+from __future__ import annotations
+
+LABEL_TITLE = {
+    "complaint": "Complaint",
+    "question": "Question",
+    "praise": "Praise",
+    "other": "Other",
+}
+LABEL_EMOJI = {"complaint": "🔴", "question": "🔵", "praise": "🟢", "other": "⚪"}
+PRIORITY_TITLE = {0: "low", 1: "normal", 2: "high", 3: "URGENT"}
+SOURCE_TITLE = {
+    "x": "X",
+    "reddit": "Reddit",
+    "appstore": "App Store",
+    "googleplay": "Google Play",
+    "trustpilot": "Trustpilot",
+    "rss": "Feed",
+}
+STATUS_LINE = {
+    "new": "New — nobody has claimed this yet",
+    "claimed": "Claimed by <@{owner}> {when}",
+    "handled": "Handled by <@{owner}> in {minutes} min",
+    "not_relevant": "Marked not relevant by <@{owner}>",
+}
+BUTTON_CLAIM = "Claim"
+BUTTON_HANDLED = "Mark handled"
+BUTTON_NOT_RELEVANT = "Not relevant"
+BUTTON_REOPEN = "Reopen"
+BUTTON_REPLY = "Reply…"
+CHANGE_LABEL = "Change label"
+SUGGESTED_REPLY = "*Suggested reply*"
+KB_SOURCE = "From the knowledge base: {link}"
+UNCERTAIN = "⚠️ low confidence — please check the label"
+CUT_NOTICE = "… (cut; read the whole post at the link)"
+HISTORY_TITLE = "*Earlier mentions by {author} (last {days} days)*"
+HISTORY_NONE = "No earlier mentions by {author} in the last {days} days."

@@ -1,0 +1,142 @@
+"""The store: one-transaction batches, dedupe keys, cursors, cases, audit events, migrations."""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy.exc import IntegrityError
+
+from monitor.models import Label
+from monitor.store import Store, migrate
+from monitor.store.tables import Base, utcnow
+from tests import factories as f
+
+
+def test_migrations__match_the_tables(store: Store) -> None:
+    with store.engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+    assert diff == []
+    assert migrate.current_revision(store.engine) == migrate.head_revision()
+
+
+def test_save_batch__writes_mention_case_event_outbox_and_cursor_together(store: Store) -> None:
+    items = [f.item(), f.item(label=Label.OTHER)]
+    case_ids = store.save_batch("x", items, "cursor-1")
+    assert len(case_ids) == 2
+    assert store.get_cursor("x") == "cursor-1"
+    case, mention = store.get_case(case_ids[0])  # type: ignore[misc]
+    assert case.status == "new" and case.channel == "#social-care"
+    assert mention.created_at.tzinfo is not None
+    ignored, _ = store.get_case(case_ids[1])  # type: ignore[misc]
+    assert ignored.status == "ignored" and ignored.channel is None
+    keys = [r.key for r in store.outbox_rows()]
+    assert keys == [f"post:{case_ids[0]}", f"history:{case_ids[0]}"]  # nothing for "other"
+    assert [e.action for e in store.case_events(case_ids[0])] == ["created"]
+
+
+def test_save_batch__duplicate_mention_rolls_back_everything(store: Store) -> None:
+    m = f.mention()
+    store.save_batch("x", [f.item(m)], "c1")
+    with pytest.raises(IntegrityError):
+        store.save_batch("x", [f.item(f.mention()), f.item(m)], "c2")
+    assert store.get_cursor("x") == "c1"  # the cursor did not move past the failed batch
+    assert store.count_mentions() == 1
+    assert len(list(store.outbox_rows())) == 2
+
+
+def test_seen_ids__finds_stored_ids_per_source(store: Store) -> None:
+    a, b = f.mention(), f.mention(source="reddit")
+    store.save_batch("x", [f.item(a), f.item(b)], None)
+    assert store.seen_ids("x", [a.external_id, "nope"]) == {a.external_id}
+    assert store.seen_ids("x", [b.external_id]) == set()  # same id, other source
+
+
+def test_transition__two_agents_claiming_at_once_get_one_owner(store: Store) -> None:
+    (case_id,) = store.save_batch("x", [f.item()], None)
+    results: list[bool] = []
+    barrier = threading.Barrier(2)
+
+    def claim(user: str) -> None:
+        barrier.wait()
+        results.append(store.transition(case_id, actor=user, action="claimed",
+                                        to_status="claimed", allowed_from={"new"},
+                                        values={"owner": user, "claimed_at": utcnow()}))
+
+    threads = [threading.Thread(target=claim, args=(u,)) for u in ("U1", "U2")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(results) == [False, True]
+    case, _ = store.get_case(case_id)  # type: ignore[misc]
+    winner = "U1" if results[0] == (case.owner == "U1") or case.owner == "U1" else "U2"
+    assert case.owner == winner and case.status == "claimed"
+    events = store.case_events(case_id)
+    assert [e.action for e in events] == ["created", "claimed"]
+    assert events[-1].actor == case.owner
+    assert sum(1 for r in store.outbox_rows() if r.kind == "update") == 1
+
+
+def test_transition__not_allowed_from_state_changes_nothing(store: Store) -> None:
+    (case_id,) = store.save_batch("x", [f.item()], None)
+    assert not store.transition(case_id, actor="U1", action="handled", to_status="handled",
+                                allowed_from={"claimed"})
+    assert store.get_case(case_id)[0].status == "new"  # type: ignore[index]
+    assert [e.action for e in store.case_events(case_id)] == ["created"]
+
+
+def test_author_history__same_author_same_source_newest_first(store: Store) -> None:
+    old = f.mention(handle="sam", created_at=f.NOW - timedelta(days=3))
+    older = f.mention(handle="sam", created_at=f.NOW - timedelta(days=40))
+    now = f.mention(handle="sam", created_at=f.NOW)
+    other = f.mention(handle="kim", created_at=f.NOW - timedelta(days=1))
+    store.save_batch("x", [f.item(m) for m in (old, older, now, other)], None)
+    current = next(s for s in store.iter_mentions() if s.mention.external_id == now.external_id)
+    pairs = store.author_history(source="x", handle="sam", since=f.NOW - timedelta(days=30),
+                                 exclude_mention_id=current.id)
+    assert [m.external_id for m, _ in pairs] == [old.external_id]
+
+
+def test_outbox__lease_then_interrupted_rows_come_back_for_reconciling(store: Store) -> None:
+    store.save_batch("x", [f.item()], None)
+    leased = store.lease_due(limit=10, lease=timedelta(minutes=5))
+    assert [r.status for r in leased] == ["sending", "sending"]
+    assert store.lease_due(limit=10, lease=timedelta(minutes=5)) == []  # leased, not due
+    assert store.recover_interrupted() == 2  # a restart finds them in flight
+    again = store.lease_due(limit=10, lease=timedelta(minutes=5))
+    assert [r.status for r in again] == ["unknown", "unknown"]
+    assert [r.attempts for r in again] == [2, 2]
+
+
+def test_enqueue__same_key_twice_is_one_row(store: Store) -> None:
+    assert store.enqueue(key="digest:2026-w47", kind="raw", channel="#m", payload={"text": "x"})
+    assert not store.enqueue(key="digest:2026-w47", kind="raw", channel="#m",
+                             payload={"text": "y"})
+    assert len(list(store.outbox_rows())) == 1
+
+
+def test_label_feedback__is_stored_and_listed(store: Store) -> None:
+    (case_id,) = store.save_batch("appstore", [f.item(f.mention(rating=2, title="Meh"))], None)
+    store.add_label_feedback(case_id, actor="U1", new_label="question")
+    assert list(store.iter_label_feedback()) == [
+        ("Meh\nmy parcelly parcel never arrived", "question", 2)]
+
+
+def test_record_poll__counts_failures_and_clears_on_success(store: Store) -> None:
+    store.record_poll("reddit", error="boom", next_poll_at=utcnow())
+    store.record_poll("reddit", error="boom again")
+    (state,) = store.source_states()
+    assert state.failures == 2 and state.last_error == "boom again"
+    store.record_poll("reddit")
+    (state,) = store.source_states()
+    assert state.failures == 0 and state.last_error is None and state.last_success_at
+
+
+def test_kv__round_trips(store: Store) -> None:
+    store.kv_set("rules.status", {"brands": 3, "at": utcnow()})
+    assert store.kv_get("rules.status")["brands"] == 3  # type: ignore[index]
+    assert store.kv_get("missing") is None
