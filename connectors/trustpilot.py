@@ -1,0 +1,242 @@
+"""Trustpilot reviews of business units through the official API, newest first, paged."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+import requests
+from pydantic import BaseModel, ConfigDict, Field
+
+from connectors.base import Connector
+from connectors.http import make_session, raise_for_response, validate_settings
+from monitor.errors import NotConfigured, SourceError
+from monitor.models import Author, Batch, Mention, SourceQuery
+
+logger = logging.getLogger(__name__)
+
+NAME = "trustpilot"
+KEY_ENV = "TRUSTPILOT_API_KEY"
+SITE = "https://www.trustpilot.com"
+
+
+class BusinessUnit(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    id: str = Field(pattern=r"^[A-Za-z0-9]+$")
+    brand: str = Field(min_length=1)
+
+
+class Settings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    enabled: bool = True
+    interval: float = 900.0
+    timeout: float = Field(20.0, gt=0)
+    backoff_max: float = 3600.0
+    base_url: str = Field("https://api.trustpilot.com", pattern=r"^https?://")
+    business_units: list[BusinessUnit] = Field(default_factory=list)
+    per_page: int = Field(100, ge=1, le=100)
+    max_pages: int = Field(3, ge=1, le=100)
+
+
+class UnitNotFound(SourceError):
+    """One watched business unit does not exist; the others are still polled."""
+
+
+class TrustpilotConnector(Connector):
+    """GET {base_url}/v1/business-units/{id}/reviews?orderBy=createdat.desc&perPage=&page=.
+
+    The API key goes in the `apikey` header, never in the URL, so it cannot leak into logs,
+    proxies or error messages. Cursor (JSON): {"units": {"<id>": {"at": iso, "ids": [...]}}},
+    the newest review time seen and the ids created at that time; paging stops below it.
+    """
+
+    name: ClassVar[str] = NAME
+    keyword_source: ClassVar[bool] = False
+
+    def __init__(self, settings: Settings, *, api_key: str,
+                 session: requests.Session | None = None) -> None:
+        self.settings = settings
+        self.session = session or make_session(timeout=settings.timeout)
+        self.session.headers["apikey"] = api_key
+
+    @classmethod
+    def from_settings(
+        cls, options: Mapping[str, Any], *, environ: Mapping[str, str] = os.environ
+    ) -> TrustpilotConnector:
+        settings = validate_settings(Settings, options, NAME)
+        key = (environ.get(KEY_ENV) or "").strip()
+        if not key:
+            raise NotConfigured(f"{KEY_ENV} is not set (a Trustpilot API key is required)")
+        return cls(settings, api_key=key)
+
+    def close(self) -> None:
+        self.session.close()
+
+    def targets(self, queries: Sequence[SourceQuery]) -> dict[str, BusinessUnit]:
+        found: dict[str, BusinessUnit] = {unit.id: unit for unit in self.settings.business_units}
+        for q in queries:
+            try:
+                unit = BusinessUnit(id=q.query.strip(), brand=q.brand)
+            except ValueError:
+                logger.warning("trustpilot: ignoring invalid business unit id %r", q.query,
+                               extra={"source": NAME, "brand": q.brand})
+                continue
+            found.setdefault(unit.id, unit)
+        return found
+
+    def poll(self, queries: Sequence[SourceQuery], cursor: str | None) -> Batch:
+        marks = _load_marks(cursor)
+        mentions: list[Mention] = []
+        dropped: Counter[str] = Counter()
+        requests_made = 0
+        for unit_id, unit in self.targets(queries).items():
+            mark = marks.get(unit_id) or {}
+            try:
+                found, n = self._poll_unit(unit, mark, dropped)
+            except UnitNotFound as exc:
+                requests_made += 1
+                dropped["business_unit_not_found"] += 1
+                logger.warning("trustpilot: %s; check the business unit id", exc,
+                               extra={"source": NAME, "business_unit": unit_id})
+                continue
+            requests_made += n
+            mentions.extend(found)
+            if found:
+                marks[unit_id] = _advance(mark, found)
+        next_cursor = json.dumps({"units": marks}, sort_keys=True)
+        return Batch(tuple(mentions), next_cursor, dict(dropped), requests_made)
+
+    def _poll_unit(self, unit: BusinessUnit, mark: dict[str, Any],
+                   dropped: Counter[str]) -> tuple[list[Mention], int]:
+        since = _parse_date(mark.get("at"))
+        seen = set(mark.get("ids") or ())
+        out: list[Mention] = []
+        page = 0
+        while page < self.settings.max_pages:
+            page += 1
+            body = self._fetch(unit, page)
+            reached = False
+            for item in body["reviews"]:
+                try:
+                    mention = _to_mention(item, unit)
+                except ValueError as exc:
+                    dropped[str(exc)] += 1
+                    logger.warning("trustpilot: dropped a review of %s: %s", unit.id, exc,
+                                   extra={"source": NAME, "business_unit": unit.id})
+                    continue
+                if since and (mention.created_at < since or mention.external_id in seen):
+                    reached = True  # newest first: the rest was returned before
+                    continue
+                out.append(mention)
+            if reached or not body["reviews"] or not _has_next(body):
+                break
+        logger.debug("trustpilot: %s: %d new reviews in %d requests", unit.id, len(out), page,
+                     extra={"source": NAME, "business_unit": unit.id})
+        return out, page
+
+    def _fetch(self, unit: BusinessUnit, page: int) -> dict[str, Any]:
+        url = f"{self.settings.base_url.rstrip('/')}/v1/business-units/{unit.id}/reviews"
+        params = {"perPage": str(self.settings.per_page), "page": str(page),
+                  "orderBy": "createdat.desc"}
+        try:
+            resp = self.session.get(url, params=params)  # timeout set by the session
+        except requests.Timeout as exc:
+            raise SourceError(NAME, f"no answer within {self.settings.timeout:g}s") from exc
+        except requests.RequestException as exc:
+            raise SourceError(NAME, f"request failed: {type(exc).__name__}") from exc
+        if resp.status_code == 404:
+            raise UnitNotFound(NAME, f"business unit {unit.id} not found (HTTP 404)")
+        raise_for_response(NAME, resp)
+        try:
+            body = resp.json()
+        except ValueError as exc:
+            raise SourceError(NAME, f"business unit {unit.id} page {page}: not JSON") from exc
+        if not isinstance(body, dict) or not isinstance(body.get("reviews"), list):
+            raise SourceError(NAME, f"business unit {unit.id} page {page}: no 'reviews' list")
+        return body
+
+
+def _load_marks(cursor: str | None) -> dict[str, Any]:
+    """The per-unit marks inside a cursor; a cursor we cannot read starts afresh (logged)."""
+    if not cursor:
+        return {}
+    try:
+        marks = json.loads(cursor)["units"]
+        if isinstance(marks, dict):
+            return dict(marks)
+    except (ValueError, KeyError, TypeError):
+        pass
+    logger.warning("trustpilot: ignoring an unreadable cursor", extra={"source": NAME})
+    return {}
+
+
+def _advance(mark: dict[str, Any], found: list[Mention]) -> dict[str, Any]:
+    newest = max(m.created_at for m in found)
+    ids = {m.external_id for m in found if m.created_at == newest}
+    if _parse_date(mark.get("at")) == newest:
+        ids |= set(mark.get("ids") or ())
+    return {"at": newest.isoformat(), "ids": sorted(ids)}
+
+
+def _has_next(body: Mapping[str, Any]) -> bool:
+    links = body.get("links")
+    return isinstance(links, list) and any(
+        isinstance(link, dict) and link.get("rel") == "next-page" for link in links)
+
+
+def _parse_date(value: Any) -> datetime | None:
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed.astimezone(UTC) if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _to_mention(item: Any, unit: BusinessUnit) -> Mention:
+    """One review object -> Mention; ValueError(reason) for a malformed one."""
+    if not isinstance(item, dict):
+        raise ValueError("not_an_object")
+    review_id = item.get("id")
+    if not isinstance(review_id, str) or not review_id:
+        raise ValueError("missing_id")
+    stars = item.get("stars")
+    if not isinstance(stars, int) or not 1 <= stars <= 5:
+        raise ValueError("bad_rating")
+    created = _parse_date(item.get("createdAt"))
+    if created is None:
+        raise ValueError("bad_date")
+    title, text, consumer = item.get("title"), item.get("text"), item.get("consumer")
+    title = title if isinstance(title, str) else None
+    text = text if isinstance(text, str) else ""
+    if not (title or text):
+        raise ValueError("empty_review")
+    consumer = consumer if isinstance(consumer, dict) else {}
+    name = consumer.get("displayName") or "Trustpilot user"
+    consumer_id = consumer.get("id") if isinstance(consumer.get("id"), str) else None
+    return Mention(
+        source=NAME,
+        external_id=review_id,
+        text=text,
+        title=title or None,
+        created_at=created,
+        author=Author(handle=str(name), name=str(name), id=consumer_id,
+                      url=f"{SITE}/users/{consumer_id}" if consumer_id else None),
+        url=f"{SITE}/reviews/{review_id}",
+        lang=item.get("language") if isinstance(item.get("language"), str) else None,
+        rating=stars,
+        brand=unit.brand,
+        kind="review",
+        extra={
+            "business_unit": unit.id,
+            "location": consumer.get("displayLocation"),
+            "verified": bool(item.get("isVerified")),
+            "company_replied": bool(item.get("companyReply")),
+        },
+    )
