@@ -148,7 +148,7 @@ class RuleSet:
 def excluded_by(brand: Brand, ctx: Context) -> Exclusion | None:
     """The first exclusion of `brand` that applies to this mention, if any."""
     mention, ex = ctx.mention, brand.exclude
-    if ex.retweets and mention.is_retweet:
+    if ex.retweets and (mention.is_retweet or mention.text.startswith("RT @")):
         return Exclusion(brand.id, msg.WHY_RETWEET, "retweets are excluded")
     if ex.quotes and mention.is_quote:
         return Exclusion(brand.id, msg.WHY_QUOTE, "quote posts are excluded")

@@ -1,0 +1,220 @@
+"""`brand-monitor rules ...`: check, test, match and backtest rules files (a typer sub-app)."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
+
+import typer
+
+from monitor.errors import MonitorError, RulesInvalid
+from monitor.models import Author, Mention
+from monitor.rules import messages as msg
+from monitor.rules.backtest import KINDS, BacktestReport, backtest, parse_since
+from monitor.rules.examples import run_examples
+from monitor.rules.loader import check_rules, load_rules
+from monitor.rules.ruleset import Explanation, RuleSet
+
+app = typer.Typer(
+    help="Check, test and explain rules files.", no_args_is_help=True,
+    pretty_exceptions_enable=False, add_completion=False,
+)
+
+ConfigOpt = Annotated[
+    Path | None,
+    typer.Option("--config", "-c", help="YAML config file (default: $BRAND_MONITOR_CONFIG)."),
+]
+RulesOpt = Annotated[
+    Path | None,
+    typer.Option("--rules", "-r", help="Rules directory or file (default: rules_dir setting)."),
+]
+PathsArg = Annotated[
+    list[Path] | None,
+    typer.Argument(help="Rules files or directories (default: the rules_dir setting)."),
+]
+
+
+def _fail(message: str, code: int = 1) -> NoReturn:
+    typer.echo(message, err=True)
+    raise typer.Exit(code)
+
+
+def _default_dir(config: Path | None) -> Path:
+    from monitor.config import load_settings
+
+    try:
+        return load_settings(config).rules_dir
+    except MonitorError as e:
+        _fail(str(e), 2)
+
+
+def _paths(paths: list[Path] | None, config: Path | None) -> list[Path]:
+    return list(paths) if paths else [_default_dir(config)]
+
+
+def _load(rules: Path | None, config: Path | None) -> RuleSet:
+    try:
+        return load_rules(rules or _default_dir(config))
+    except RulesInvalid as e:
+        for err in e.errors:
+            typer.echo(str(err), err=True)
+        _fail(msg.CHECK_FAILED.format(n=len(e.errors)))
+
+
+@app.command()
+def check(paths: PathsArg = None, config: ConfigOpt = None) -> None:
+    """Validate rules files; print each error as file:line:col: message."""
+    ruleset, errors = check_rules(_paths(paths, config))
+    if errors or ruleset is None:
+        for err in errors:
+            typer.echo(str(err))
+        _fail(msg.CHECK_FAILED.format(n=len(errors)))
+    typer.echo(msg.CHECK_OK.format(files=len(ruleset.files), brands=len(ruleset)))
+
+
+@app.command()
+def test(paths: PathsArg = None, config: ConfigOpt = None) -> None:
+    """Run the must_match / must_not_match examples of every brand."""
+    ruleset, errors = check_rules(_paths(paths, config))
+    if errors or ruleset is None:
+        for err in errors:
+            typer.echo(str(err))
+        _fail(msg.CHECK_FAILED.format(n=len(errors)))
+    results = run_examples(ruleset)
+    if not results:
+        typer.echo(msg.TEST_NONE)
+        return
+    for r in results:
+        status = msg.TEST_PASS if r.passed else msg.TEST_FAIL
+        kind = "must_match" if r.example.must_match else "must_not_match"
+        text = r.example.text.replace("\n", " ")
+        text = text if len(text) <= 70 else text[:69] + "…"
+        typer.echo(f"{status} {r.example.file}:{r.example.line}: {r.brand} {kind}: {text!r}")
+        if not r.passed:
+            typer.echo(f"     {r.detail}")
+    failed = sum(not r.passed for r in results)
+    typer.echo(msg.TEST_SUMMARY.format(passed=len(results) - failed, failed=failed))
+    if failed:
+        raise typer.Exit(1)
+
+
+def explanation_json(found: Explanation, text: str) -> dict[str, Any]:
+    """What `rules match --json` prints (a stable shape: tests and scripts rely on it)."""
+    m = found.match
+    out: dict[str, Any] = {
+        "matched": m is not None,
+        "brand": m.brand if m else None,
+        "rule": m.rule if m else None,
+        "terms": list(m.terms) if m else [],
+        "spans": [{"term": s.term, "start": s.start, "end": s.end, "text": text[s.start:s.end]}
+                  for s in m.spans] if m else [],
+        "priority": str(m.priority) if m else None,
+        "priority_reasons": list(m.priority_reasons) if m else [],
+        "label_override": m.label_override.value if m and m.label_override else None,
+        "override_rule": found.override,
+        "channels": dict(m.channels) if m else {},
+        "reason": found.reason,
+        "excluded": [{"brand": e.brand, "why": e.category, "detail": e.detail}
+                     for e in found.excluded],
+    }
+    return out
+
+
+@app.command()
+def match(
+    text: Annotated[str, typer.Option("--text", "-t", help="The text to explain.")],
+    rules: RulesOpt = None,
+    config: ConfigOpt = None,
+    source: Annotated[str, typer.Option(help="Source of the mention.")] = "x",
+    author: Annotated[str, typer.Option(help="Author handle.")] = "someone",
+    title: Annotated[str | None, typer.Option(help="Title (posts, reviews).")] = None,
+    followers: Annotated[int | None, typer.Option(help="Author's follower count.")] = None,
+    rating: Annotated[int | None, typer.Option(help="Review stars.")] = None,
+    lang: Annotated[str | None, typer.Option(help="Language code.")] = None,
+    subreddit: Annotated[str | None, typer.Option(help="Subreddit.")] = None,
+    brand: Annotated[str | None, typer.Option(help="Brand set by a review source.")] = None,
+    retweet: Annotated[bool, typer.Option("--retweet", help="The post is a retweet.")] = False,
+    quote: Annotated[bool, typer.Option("--quote", help="The post is a quote post.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Explain which brand and rule match a text, with matched terms, or why none does."""
+    ruleset = _load(rules, config)
+    mention = Mention(
+        source=source, external_id="cli", text=text, title=title,
+        created_at=datetime.now(UTC), author=Author(handle=author.lstrip("@"), followers=followers),
+        lang=lang, rating=rating, brand=brand, is_retweet=retweet, is_quote=quote,
+        extra={"subreddit": subreddit} if subreddit else {},
+    )
+    found = ruleset.explain(mention)
+    if as_json:
+        typer.echo(json.dumps(explanation_json(found, mention.full_text), ensure_ascii=False))
+    else:
+        _print_explanation(found, mention.full_text)
+    if found.match is None:
+        raise typer.Exit(1)
+
+
+def _print_explanation(found: Explanation, text: str) -> None:
+    m = found.match
+    if m is None:
+        typer.echo(msg.MATCH_NONE.format(reason=found.reason))
+        for e in found.excluded:
+            typer.echo(msg.MATCH_EXCLUDED_BY.format(brand=e.brand, detail=e.detail))
+        return
+    typer.echo(f"brand: {m.brand}\nrule: {m.rule}")
+    for s in m.spans:
+        typer.echo(f"  term {s.term}: {text[s.start:s.end]!r} at {s.start}-{s.end}")
+    typer.echo(f"priority: {m.priority}")
+    for reason in m.priority_reasons:
+        typer.echo(f"  {reason}")
+    if m.label_override:
+        typer.echo(f"label override: {m.label_override.value} (rule {found.override})")
+    for label, channel in m.channels.items():
+        typer.echo(f"  {label} -> {channel}")
+
+
+@app.command(name="backtest")
+def backtest_command(
+    since: Annotated[str, typer.Option(help="How far back: 30m, 12h, 7d, 2w.")] = "7d",
+    rules: RulesOpt = None,
+    config: ConfigOpt = None,
+    examples: Annotated[int, typer.Option(help="Examples shown per kind of change.")] = 5,
+) -> None:
+    """Replay stored mentions through the rules on disk and show what would change."""
+    from monitor.config import load_settings
+
+    try:
+        window = parse_since(since)
+    except ValueError:
+        _fail(msg.BAD_SINCE.format(value=since), 2)
+    try:
+        settings = load_settings(config)
+    except MonitorError as e:
+        _fail(str(e), 2)
+    ruleset = _load(rules or settings.rules_dir, None)
+    from monitor.store import Store
+
+    try:
+        store = Store.from_settings(settings)
+        report = backtest(store.iter_mentions(datetime.now(UTC) - window), ruleset,
+                          examples=examples)
+    except MonitorError as e:
+        _fail(str(e), 2)
+    _print_report(report, since)
+
+
+def _print_report(report: BacktestReport, since: str) -> None:
+    typer.echo(f"{report.total} stored mention(s) in the last {since}: "
+               f"{report.unchanged} unchanged, {report.changed} would change")
+    for kind in KINDS:
+        n = report.counts.get(kind, 0)
+        if not n:
+            continue
+        typer.echo(f"{kind.replace('_', ' ')}: {n}")
+        for c in report.examples.get(kind, []):
+            text = c.mention.full_text.replace("\n", " ")[:80]
+            was = f"{c.old_brand}/{c.old_rule}" if c.old_brand else "-"
+            now = f"{c.new_brand}/{c.new_rule}" if c.new_brand else (c.reason or "-")
+            typer.echo(f"  [{c.mention.source}:{c.mention.external_id}] {was} -> {now}: {text!r}")
