@@ -160,7 +160,9 @@ def _env_overrides(environ: Mapping[str, str]) -> dict[str, Any]:
             value = yaml.safe_load(raw) if raw != "" else None
         except yaml.YAMLError:
             value = raw
-        if not isinstance(value, (dict, list, bool, int, float)) and value is not None:
+        if value is None and raw.strip().lower() not in ("", "null", "~"):
+            value = raw  # "#channel" reads as a YAML comment; keep it verbatim
+        elif not isinstance(value, (dict, list, bool, int, float)) and value is not None:
             value = raw  # keep strings verbatim (no YAML date/tag surprises)
         node = out
         for part in path[:-1]:

@@ -65,7 +65,7 @@ class OutboxMixin:
         """At startup: rows a dead process left in 'sending' may have reached Slack."""
         with self.session() as s:
             res = s.execute(update(OutboxRow).where(OutboxRow.status == SENDING)
-                            .values(status=UNKNOWN, next_attempt_at=utcnow()))
+                            .values(status=UNKNOWN, next_attempt_at=OutboxRow.created_at))
             return int(res.rowcount or 0)  # type: ignore[attr-defined]
 
     def lease_due(self, *, limit: int, lease: timedelta, now: datetime | None = None

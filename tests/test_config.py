@@ -1,0 +1,99 @@
+"""Config: YAML + BRAND_MONITOR_* environment, validated with messages that name the key."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from monitor.config import load_settings, secret
+from monitor.errors import ConfigError
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    p = tmp_path / "config.yaml"
+    p.write_text(text)
+    return p
+
+
+def test_load_settings__defaults_without_a_file(tmp_path: Path) -> None:
+    s = load_settings(None, environ={})
+    assert s.db_url.startswith("sqlite:///") and s.db_url.endswith("brand-monitor.sqlite")
+    assert s.classifier.model == "builtin"
+
+
+def test_load_settings__environment_overrides_file_with_nested_keys(tmp_path: Path) -> None:
+    p = write(tmp_path, "slack:\n  default_channel: '#from-file'\nsources:\n  x:\n"
+                        "    enabled: true\n    interval: 60\n")
+    env = {"BRAND_MONITOR_SLACK__DEFAULT_CHANNEL": "#from-env",
+           "BRAND_MONITOR_SOURCES__X__INTERVAL": "30",
+           "BRAND_MONITOR_DATABASE_URL": "postgresql://db/bm"}
+    s = load_settings(p, environ=env)
+    assert s.slack.default_channel == "#from-env"
+    assert s.source("x").interval == 30.0 and s.source("x").enabled
+    assert s.db_url == "postgresql://db/bm"
+
+
+def test_load_settings__arguments_override_environment(tmp_path: Path) -> None:
+    s = load_settings(None, environ={"BRAND_MONITOR_LOG_LEVEL": "debug"},
+                      overrides={"log_level": "warning"})
+    assert s.log_level == "WARNING"
+
+
+def test_load_settings__config_path_from_environment(tmp_path: Path) -> None:
+    p = write(tmp_path, "log_level: error\n")
+    assert load_settings(None, environ={"BRAND_MONITOR_CONFIG": str(p)}).log_level == "ERROR"
+
+
+@pytest.mark.parametrize(
+    ("text", "key", "words"),
+    [
+        ("outbox:\n  batch_size: zero\n", "outbox.batch_size", "integer"),
+        ("slak:\n  base_url: x\n", "slak", "unknown key"),
+        ("sources:\n  x:\n    interval: -5\n", "sources.x.interval", "greater than 0"),
+        ("classifier:\n  uncertain_below: 3\n", "classifier.uncertain_below", "less than"),
+    ],
+)
+def test_load_settings__invalid_value_names_the_key(tmp_path: Path, text: str, key: str,
+                                                    words: str) -> None:
+    with pytest.raises(ConfigError) as err:
+        load_settings(write(tmp_path, text), environ={})
+    assert err.value.key == key
+    msg = str(err.value)
+    assert key in msg and words in msg and "\n" not in msg
+
+
+def test_load_settings__secret_in_file_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="environment only") as err:
+        load_settings(write(tmp_path, "slack:\n  bot_token: xoxb-1\n"), environ={})
+    assert err.value.key == "slack.bot_token"
+    assert "xoxb-1" not in str(err.value)
+
+
+def test_load_settings__broken_yaml_names_file_and_line(tmp_path: Path) -> None:
+    p = write(tmp_path, "slack:\n  default_channel: [unclosed\nlog_level: x\n")
+    with pytest.raises(ConfigError) as err:
+        load_settings(p, environ={})
+    assert str(p) in str(err.value) and "line" in str(err.value)
+
+
+def test_load_settings__missing_file_is_one_clear_line(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="cannot read config file"):
+        load_settings(tmp_path / "nope.yaml", environ={})
+
+
+def test_load_settings__relative_rules_dir_is_relative_to_the_file(tmp_path: Path) -> None:
+    (tmp_path / "conf").mkdir()
+    p = tmp_path / "conf" / "c.yaml"
+    p.write_text("rules_dir: myrules\n")
+    assert load_settings(p, environ={}).rules_dir == tmp_path / "conf" / "myrules"
+
+
+def test_secret__reads_only_known_names_from_the_environment(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-test")
+    assert secret("SLACK_BOT_TOKEN") == "xoxb-test"
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "")
+    assert secret("SLACK_BOT_TOKEN") is None
+    with pytest.raises(KeyError):
+        secret("HOME")
