@@ -143,6 +143,21 @@ def evaluate(node: Node, ctx: Context) -> bool:
     return bool(_near_spans(node, ctx))
 
 
+def precompile(node: Node) -> None:
+    """Compile every term's regex now (at load), not on the first mention that needs it."""
+    stack: list[Node] = [node]
+    while stack:
+        n = stack.pop()
+        if isinstance(n, Term):
+            _pattern(n)
+        elif isinstance(n, And | Or):
+            stack.extend(n.children)
+        elif isinstance(n, Near):
+            stack.extend(n.operands)
+        elif isinstance(n, Not):
+            stack.append(n.child)
+
+
 def positive_terms(node: Node) -> list[Term]:
     """Terms not under a NOT: the ones worth reporting as 'matched' in an explanation."""
     out: list[Term] = []
@@ -203,7 +218,10 @@ class Prefilter:
         self.size = len(anchor_sets)
         self.always: list[int] = []
         self.words: dict[str, list[int]] = {}
-        self.prefixes: dict[int, dict[str, list[int]]] = {}
+        self.prefixes: dict[str, list[int]] = {}
+        # first two characters of a prefix -> the prefix lengths starting with them, so a
+        # word is looked up only at the lengths that can possibly match it
+        self.prefix_lengths: dict[str, tuple[int, ...]] = {}
         self.substrings: list[tuple[str, int]] = []
         for i, anchor_set in enumerate(anchor_sets):
             if anchor_set is None:
@@ -213,7 +231,9 @@ class Prefilter:
                 if a.kind == "word":
                     self.words.setdefault(a.key, []).append(i)
                 elif a.kind == "prefix":
-                    self.prefixes.setdefault(len(a.key), {}).setdefault(a.key, []).append(i)
+                    self.prefixes.setdefault(a.key, []).append(i)
+                    lengths = set(self.prefix_lengths.get(a.key[:2], ())) | {len(a.key)}
+                    self.prefix_lengths[a.key[:2]] = tuple(sorted(lengths))
                 else:
                     self.substrings.append((a.key, i))
 
@@ -222,14 +242,16 @@ class Prefilter:
         hits: set[int] = set(self.always)
         tokens = set(WORD_RE.findall(lower_text))
         words = self.words
-        for tok in tokens:
-            got = words.get(tok)
-            if got is not None:
-                hits.update(got)
-        for length, table in self.prefixes.items():
+        for tok in words.keys() & tokens:
+            hits.update(words[tok])
+        if self.prefixes:
+            prefixes, lengths_of = self.prefixes, self.prefix_lengths
             for tok in tokens:
-                if len(tok) >= length:
-                    got = table.get(tok[:length])
+                lengths = lengths_of.get(tok[:2])
+                if lengths is None:
+                    continue
+                for length in lengths:
+                    got = prefixes.get(tok[:length]) if len(tok) >= length else None
                     if got is not None:
                         hits.update(got)
         for key, i in self.substrings:

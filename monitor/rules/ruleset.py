@@ -18,8 +18,10 @@ from monitor.rules.compile_local import (
     anchors,
     evaluate,
     matched_spans,
+    precompile,
 )
 from monitor.rules.compile_source import source_queries
+from monitor.rules.query import Node as QNode
 from monitor.rules.tokenize import Anchor
 
 if TYPE_CHECKING:
@@ -65,6 +67,9 @@ class RuleSet:
             else:
                 sets.append(frozenset().union(*[a for a in per_query if a is not None]))
         self._prefilter = Prefilter(sets)
+        for brand in self.brands:
+            for node in _nodes(brand):
+                precompile(node)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> RuleSet:
@@ -143,6 +148,15 @@ class RuleSet:
             channels=dict(brand.routing),
         )
         return Explanation(match, None, (), override.name if override else None, names)
+
+
+def _nodes(brand: Brand) -> list[QNode]:
+    """Every query tree of a brand: queries, exclusions, priority and override rules."""
+    nodes: list[QNode] = [q.node for q in brand.queries]
+    nodes += list(brand.exclude.terms)
+    nodes += [brand.exclude.query] if brand.exclude.query is not None else []
+    nodes += [r.node for r in brand.priorities] + [o.node for o in brand.overrides]
+    return nodes
 
 
 def excluded_by(brand: Brand, ctx: Context) -> Exclusion | None:
