@@ -1,0 +1,338 @@
+"""RSS, Atom and JSON Feed articles: conditional GET, stable ids, HTML to text, no repeats."""
+
+from __future__ import annotations
+
+import calendar
+import hashlib
+import io
+import json
+import logging
+import os
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from html.parser import HTMLParser
+from typing import Any, ClassVar
+
+import requests
+from pydantic import BaseModel, ConfigDict, Field
+
+from connectors.base import Connector
+from connectors.http import make_session, raise_for_response, validate_settings
+from monitor.errors import SourceError
+from monitor.models import Author, Batch, Mention, SourceQuery
+
+logger = logging.getLogger(__name__)
+
+NAME = "rss"
+ACCEPT = ("application/atom+xml, application/rss+xml, application/feed+json;q=0.9, "
+          "application/xml;q=0.8, text/xml;q=0.8, application/json;q=0.7, */*;q=0.5")
+MAX_ID = 128  # the store's external_id column
+
+
+class FeedTarget(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    url: str = Field(pattern=r"^https?://\S+$")
+    brand: str = Field(min_length=1)
+
+
+class Settings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    enabled: bool = True
+    interval: float = 600.0
+    timeout: float = Field(20.0, gt=0)
+    backoff_max: float = 3600.0
+    feeds: list[FeedTarget] = Field(default_factory=list)
+    remember: int = Field(500, ge=10, le=5000, description="seen item ids kept per feed")
+
+
+@dataclass(frozen=True)
+class Item:
+    """One feed entry, whatever the format, before it becomes a Mention."""
+
+    id: str | None
+    link: str | None
+    title: str | None
+    body: str  # HTML or text
+    published: datetime | None
+    author: str | None
+    lang: str | None = None
+
+
+class FeedConnector(Connector):
+    """Polls each feed URL with If-None-Match / If-Modified-Since and returns unseen items.
+
+    Cursor (JSON): {"feeds": {url: {"etag", "modified", "seen": [[id digest, epoch], ...],
+    "horizon": epoch}}}. `seen` keeps the `remember` newest items; anything dated at or before
+    `horizon` (the newest item forgotten so far) also counts as seen, so a feed re-posting old
+    items never repeats them. Items without a date are dated when first seen.
+    """
+
+    name: ClassVar[str] = NAME
+    keyword_source: ClassVar[bool] = False
+
+    def __init__(self, settings: Settings, *, session: requests.Session | None = None) -> None:
+        self.settings = settings
+        self.session = session or make_session(timeout=settings.timeout)
+
+    @classmethod
+    def from_settings(
+        cls, options: Mapping[str, Any], *, environ: Mapping[str, str] = os.environ
+    ) -> FeedConnector:
+        return cls(validate_settings(Settings, options, NAME))
+
+    def close(self) -> None:
+        self.session.close()
+
+    def targets(self, queries: Sequence[SourceQuery]) -> dict[str, FeedTarget]:
+        found = {feed.url: feed for feed in self.settings.feeds}
+        for q in queries:
+            try:
+                found.setdefault(q.query.strip(), FeedTarget(url=q.query.strip(), brand=q.brand))
+            except ValueError:
+                logger.warning("rss: ignoring %r, not an http(s) URL", q.query,
+                               extra={"source": NAME, "brand": q.brand})
+        return found
+
+    def poll(self, queries: Sequence[SourceQuery], cursor: str | None) -> Batch:
+        states = _load_states(cursor)
+        mentions: list[Mention] = []
+        dropped: Counter[str] = Counter()
+        now = datetime.now(UTC)
+        targets = self.targets(queries)
+        failures: list[SourceError] = []
+        for url, feed in targets.items():
+            state = states.get(url) or {}
+            try:
+                found, new_state = self._poll_feed(feed, state, now, dropped)
+            except SourceError as exc:
+                # feeds live on unrelated hosts: one dead blog must not stall the others; its
+                # state is untouched, so it is retried next poll
+                failures.append(exc)
+                logger.warning("rss: feed %s failed: %s", url, exc,
+                               extra={"source": NAME, "feed": url})
+                continue
+            mentions.extend(found)
+            if new_state is not None:
+                states[url] = new_state
+        if failures and len(failures) == len(targets):
+            raise failures[0]  # nothing worked: the daemon backs off
+        dropped.update({"feed_failed": len(failures)} if failures else {})
+        next_cursor = json.dumps({"feeds": states}, sort_keys=True)
+        return Batch(tuple(mentions), next_cursor, dict(dropped), len(targets))
+
+    def _poll_feed(self, feed: FeedTarget, state: Mapping[str, Any], now: datetime,
+                   dropped: Counter[str]) -> tuple[list[Mention], dict[str, Any] | None]:
+        resp = self._fetch(feed.url, state)
+        if resp is None:  # 304 Not Modified
+            return [], None
+        if resp.status_code in (404, 410):
+            dropped["feed_not_found"] += 1
+            logger.warning("rss: feed %s answered HTTP %d; check the URL", feed.url,
+                           resp.status_code, extra={"source": NAME, "feed": feed.url})
+            return [], None
+        found, new_state = self._new_items(feed, parse_feed(resp, feed.url), state, now, dropped)
+        new_state.update(_validators(resp))
+        return found, new_state
+
+    def _fetch(self, url: str, state: Mapping[str, Any]) -> requests.Response | None:
+        headers = {"Accept": ACCEPT}
+        if state.get("etag"):
+            headers["If-None-Match"] = state["etag"]
+        if state.get("modified"):
+            headers["If-Modified-Since"] = state["modified"]
+        try:
+            resp = self.session.get(url, headers=headers)  # timeout set by the session
+        except requests.Timeout as exc:
+            raise SourceError(NAME, f"{url}: no answer within {self.settings.timeout:g}s") from exc
+        except requests.RequestException as exc:
+            raise SourceError(NAME, f"{url}: {type(exc).__name__}") from exc
+        if resp.status_code == 304:
+            return None
+        if resp.status_code not in (404, 410):
+            raise_for_response(NAME, resp)
+        return resp
+
+    def _new_items(self, feed: FeedTarget, items: list[Item], state: Mapping[str, Any],
+                   now: datetime, dropped: Counter[str]) -> tuple[list[Mention], dict[str, Any]]:
+        seen = {digest: epoch for digest, epoch in state.get("seen", [])}
+        horizon = state.get("horizon")
+        out: list[Mention] = []
+        for item in items:
+            try:
+                mention = _to_mention(item, feed, now)
+            except ValueError as exc:
+                dropped[str(exc)] += 1
+                logger.warning("rss: dropped an item of %s: %s", feed.url, exc,
+                               extra={"source": NAME, "feed": feed.url, "reason": str(exc)})
+                continue
+            digest = hashlib.sha256(mention.external_id.encode()).hexdigest()[:16]
+            epoch = int(mention.created_at.timestamp())
+            if digest in seen or (horizon is not None and epoch <= horizon):
+                continue
+            seen[digest] = epoch
+            out.append(mention)
+        ordered = sorted(seen.items(), key=lambda kv: -kv[1])
+        kept, forgotten = ordered[:self.settings.remember], ordered[self.settings.remember:]
+        if forgotten:
+            horizon = max(horizon or 0, max(epoch for _, epoch in forgotten))
+        return out, {"seen": [list(kv) for kv in kept], "horizon": horizon}
+
+
+def _validators(resp: requests.Response) -> dict[str, str]:
+    found = {"etag": resp.headers.get("ETag"), "modified": resp.headers.get("Last-Modified")}
+    return {k: v for k, v in found.items() if v}
+
+
+def _load_states(cursor: str | None) -> dict[str, Any]:
+    """The per-feed states inside a cursor; a cursor we cannot read starts afresh (logged)."""
+    if not cursor:
+        return {}
+    try:
+        states = json.loads(cursor)["feeds"]
+        if isinstance(states, dict):
+            return dict(states)
+    except (ValueError, KeyError, TypeError):
+        pass
+    logger.warning("rss: ignoring an unreadable cursor", extra={"source": NAME})
+    return {}
+
+
+def parse_feed(resp: requests.Response, url: str) -> list[Item]:
+    """RSS/Atom through feedparser; JSON Feed (which feedparser does not read) by hand."""
+    ctype = resp.headers.get("Content-Type", "").lower()
+    if "json" in ctype or resp.content.lstrip()[:1] == b"{":
+        return _parse_json_feed(resp.content, url)
+    import feedparser  # imported when the source is enabled, not with the registry
+
+    # a stream, never bytes: feedparser treats a bytes/str argument as a possible file path
+    parsed = feedparser.parse(io.BytesIO(resp.content),
+                              response_headers={"content-type": ctype, "content-location": url})
+    if not parsed.get("version") and (parsed.get("bozo") or not parsed.entries):
+        problem = parsed.get("bozo_exception") or "no RSS or Atom document"
+        raise SourceError(NAME, f"{url}: not a feed ({str(problem)[:120]})")
+    lang = parsed.feed.get("language")
+    return [_from_feedparser(entry, lang) for entry in parsed.entries]
+
+
+def _from_feedparser(entry: Any, lang: str | None) -> Item:
+    contents = entry.get("content") or []
+    body = contents[0].get("value", "") if contents else entry.get("summary", "")
+    when = entry.get("published_parsed") or entry.get("updated_parsed")
+    return Item(
+        id=entry.get("id") or None,
+        link=entry.get("link") or None,
+        title=entry.get("title") or None,
+        body=body or "",
+        published=datetime.fromtimestamp(calendar.timegm(when), UTC) if when else None,
+        author=entry.get("author") or None,
+        lang=lang,
+    )
+
+
+def _parse_json_feed(data: bytes, url: str) -> list[Item]:
+    try:
+        doc = json.loads(data)
+    except ValueError as exc:
+        raise SourceError(NAME, f"{url}: JSON Feed is not valid JSON") from exc
+    if not (isinstance(doc, dict) and str(doc.get("version", "")).startswith(
+            "https://jsonfeed.org/version/") and isinstance(doc.get("items"), list)):
+        raise SourceError(NAME, f"{url}: not a JSON Feed (no version or items)")
+    feed_authors = doc.get("authors") or ([doc["author"]] if doc.get("author") else [])
+    items = []
+    for raw in doc["items"]:
+        raw = raw if isinstance(raw, dict) else {}
+        authors = raw.get("authors") or ([raw["author"]] if raw.get("author") else feed_authors)
+        name = authors[0].get("name") if authors and isinstance(authors[0], dict) else None
+        items.append(Item(
+            id=str(raw["id"]) if raw.get("id") not in (None, "") else None,
+            link=raw.get("url") or raw.get("external_url"),
+            title=raw.get("title"),
+            body=raw.get("content_html") or raw.get("content_text") or raw.get("summary") or "",
+            published=_iso(raw.get("date_published") or raw.get("date_modified")),
+            author=name,
+            lang=raw.get("language") or doc.get("language"),
+        ))
+    return items
+
+
+def _iso(value: Any) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed.astimezone(UTC) if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _to_mention(item: Item, feed: FeedTarget, now: datetime) -> Mention:
+    """Item -> Mention with a stable id; ValueError(reason) when there is nothing to show."""
+    title = html_to_text(item.title) if item.title and "<" in item.title else item.title
+    text = html_to_text(item.body)
+    if not (title or text):
+        raise ValueError("empty_item")
+    raw_id = item.id or item.link
+    if not raw_id:  # no guid, no link: title + date is all that identifies the item
+        raw_id = "sha256:" + hashlib.sha256(f"{title}\n{item.published}".encode()).hexdigest()
+    global_id = "://" in raw_id or raw_id.startswith(("urn:", "tag:"))
+    external_id = raw_id if global_id and len(raw_id) <= MAX_ID else (
+        "rss:" + hashlib.sha256(f"{feed.url}\n{raw_id}".encode()).hexdigest()[:40])
+    author = item.author or ""
+    return Mention(
+        source=NAME,
+        external_id=external_id,
+        text=text,
+        title=title or None,
+        created_at=item.published or now,
+        author=Author(handle=author or feed.url, name=author or None),
+        url=item.link,
+        lang=item.lang,
+        brand=feed.brand,
+        kind="article",
+        extra={"feed": feed.url, **({} if item.published else {"date_estimated": True})},
+    )
+
+
+class _TextExtractor(HTMLParser):
+    BLOCKS = frozenset({"p", "div", "br", "li", "ul", "ol", "tr", "blockquote", "pre", "hr",
+                        "h1", "h2", "h3", "h4", "h5", "h6", "section", "article", "table"})
+    SKIP = frozenset({"script", "style", "template", "noscript"})
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.skipping = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in self.SKIP:
+            self.skipping += 1
+        elif tag in self.BLOCKS:
+            self.parts.append("\n")
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in self.BLOCKS:  # <br/> is one break, not an open and a close
+            self.parts.append("\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in self.SKIP:
+            self.skipping = max(0, self.skipping - 1)
+        elif tag in self.BLOCKS:
+            self.parts.append("\n")
+
+    def handle_data(self, data: str) -> None:
+        if not self.skipping:
+            self.parts.append(data)
+
+
+def html_to_text(markup: str) -> str:
+    """Visible text of an HTML fragment: tags dropped, entities decoded, blocks on new lines."""
+    parser = _TextExtractor()
+    parser.feed(markup)
+    parser.close()
+    lines = (" ".join(line.split()) for line in "".join(parser.parts).splitlines())
+    text = "\n".join(lines)
+    while "\n\n\n" in text:
+        text = text.replace("\n\n\n", "\n\n")
+    return text.strip()
