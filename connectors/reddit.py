@@ -9,6 +9,7 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, ClassVar, NamedTuple
+from urllib.parse import urlsplit
 
 import praw
 import praw.exceptions
@@ -178,14 +179,19 @@ class RedditConnector(Connector):
         start = self.session.count
         dropped: Counter[str] = Counter()
         mentions: dict[str, Mention] = {}
+        gone: set[str] = set()  # dropped this poll: count an item once, not once per stream
         try:
             for key, path, params in self._streams(queries):
                 children = self._fetch_stream(path, params, marks.get(key))
                 for child in children:
                     mention, name, reason = to_mention(child)
-                    if reason:
+                    if reason and (not name or name not in gone):
+                        gone.add(name)
                         dropped[reason] += 1
-                    elif mention and name not in seen and name not in mentions:
+                        if reason not in GONE.values():
+                            logger.warning("reddit: dropped a malformed item (%s) from /%s",
+                                           reason, path, extra={"source": NAME, "path": path})
+                    elif mention and not reason and name not in seen and name not in mentions:
                         mentions[name] = mention
                 keys = [k for c in children if (k := key_of(c)) is not None]
                 if keys:
@@ -276,12 +282,13 @@ class RedditConnector(Connector):
             return SourceAuthError(NAME, f"token request refused: {exc}; check REDDIT_CLIENT_ID/"
                                    "REDDIT_CLIENT_SECRET")
         if isinstance(exc, pce.BadJSON):
-            return SourceError(NAME, f"malformed JSON from {exc.response.url}")
+            return SourceError(NAME, f"malformed JSON from {urlsplit(exc.response.url).path}")
         if isinstance(exc, pce.RequestException):
             return SourceError(NAME, f"request failed: {type(exc.original_exception).__name__}")
         response = getattr(exc, "response", None) or self.session.last_response
         if response is not None and response.status_code >= 400:
-            err = error_for_status(NAME, response.status_code, response.headers)
+            path = urlsplit(response.url).path
+            err = error_for_status(NAME, response.status_code, response.headers, f"on {path}")
             if err is not None:
                 return err
         return SourceError(NAME, f"{type(exc).__name__}: {exc}")

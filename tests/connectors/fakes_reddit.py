@@ -66,6 +66,10 @@ def _b36(n: int) -> str:
             return out
 
 
+def _closing(req: Request) -> dict[str, str]:
+    return {"Connection": "close"} if req.headers.get("connection") == "close" else {}
+
+
 def _created(child: dict[str, Any]) -> float:
     value = child.get("data", {}).get("created_utc")
     return float(value) if isinstance(value, int | float) else 0.0
@@ -96,8 +100,10 @@ class RedditFake:
         form = req.form()
         if form.get("grant_type") not in ("client_credentials", "password"):
             return Response(400, {"error": "unsupported_grant_type"})
+        # prawcore asks for "Connection: close" here; saying so keeps the client from reusing
+        # a socket the server is about to close (a race that shows up as RemoteDisconnected)
         return Response(200, {"access_token": TOKEN, "token_type": "bearer",
-                              "expires_in": 86400, "scope": "*"})
+                              "expires_in": 86400, "scope": "*"}, _closing(req))
 
     def _page(self, req: Request, items: list[dict[str, Any]]) -> Response:
         if req.headers.get("authorization") != f"bearer {TOKEN}":
