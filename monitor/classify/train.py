@@ -1,0 +1,220 @@
+"""Seeded training of the builtin model: fine-tune the top encoder layers, calibrate, evaluate."""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+from monitor.classify.artifact import save_artifact
+from monitor.classify.calibrate import fit_temperature
+from monitor.classify.dataset import Example, data_hash, stratified_split
+from monitor.classify.metrics import ece, report
+from monitor.classify.model import ENCODER_NAME, MentionModel, encoder_dir, load_pretrained
+from monitor.classify.model import rating_index as _rating_index
+from monitor.classify.text import normalize
+from monitor.models import LABELS
+
+logger = logging.getLogger(__name__)
+_INDEX = {label: i for i, label in enumerate(LABELS)}
+
+
+@dataclass(frozen=True, slots=True)
+class TrainConfig:
+    seed: int = 13
+    trainable_layers: int = 2
+    epochs: int = 4
+    batch_size: int = 32
+    lr: float = 1e-4  # trained encoder layers
+    head_lr: float = 2e-3  # head and rating bias
+    weight_decay: float = 0.01
+    dropout: float = 0.1
+    rating_dropout: float = 0.35  # share of rated examples trained as if unrated
+    label_smoothing: float = 0.05
+    max_length: int = 128
+    split: tuple[float, float, float] = (0.8, 0.1, 0.1)  # train, calibration, test
+    threads: int = 2
+    device: str = "cpu"
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class Encoded:
+    hidden: list[torch.Tensor]  # per example (tokens, hidden) entering the first trained layer
+    ratings: torch.Tensor
+    labels: torch.Tensor
+
+
+def _seed_everything(seed: int, threads: int) -> None:
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+    torch.set_num_threads(max(1, threads))
+    torch.use_deterministic_algorithms(True, warn_only=True)
+
+
+def _encode(model: MentionModel, tokenizer: Any, examples: Sequence[Example], *,
+            max_length: int, device: str, batch_size: int = 64) -> Encoded:
+    """Run the frozen bottom of the encoder once over every example."""
+    texts = [normalize(ex.text) for ex in examples]
+    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+    hidden: list[torch.Tensor | None] = [None] * len(texts)
+    for start in range(0, len(order), batch_size):
+        idx = order[start:start + batch_size]
+        enc = tokenizer([texts[i] for i in idx], padding=True, truncation=True,
+                        max_length=max_length, return_tensors="pt").to(device)
+        h = model.lower(enc["input_ids"], enc["attention_mask"])
+        lengths = enc["attention_mask"].sum(1).tolist()
+        for j, i in enumerate(idx):
+            hidden[i] = h[j, : int(lengths[j])].detach()
+    return Encoded(
+        hidden=[h for h in hidden if h is not None],
+        ratings=torch.tensor([_rating_index(ex.rating) for ex in examples], dtype=torch.long),
+        labels=torch.tensor([_INDEX[ex.label] for ex in examples], dtype=torch.long),
+    )
+
+
+def _pad(hidden: Sequence[torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
+    longest = max(h.shape[0] for h in hidden)
+    out = hidden[0].new_zeros((len(hidden), longest, hidden[0].shape[1]))
+    mask = torch.zeros((len(hidden), longest), dtype=torch.long, device=hidden[0].device)
+    for i, h in enumerate(hidden):
+        out[i, : h.shape[0]] = h
+        mask[i, : h.shape[0]] = 1
+    return out, mask
+
+
+@torch.no_grad()
+def _logits(model: MentionModel, data: Encoded, idx: np.ndarray, *, batch_size: int = 64,
+            ratings: bool = True) -> torch.Tensor:
+    model.eval()
+    parts = []
+    for start in range(0, len(idx), batch_size):
+        sel = idx[start:start + batch_size].tolist()
+        hidden, mask = _pad([data.hidden[i] for i in sel])
+        r = data.ratings[sel].to(hidden.device) if ratings else torch.zeros(
+            len(sel), dtype=torch.long, device=hidden.device)
+        parts.append(model.logits(model.upper(hidden, mask), r).float().cpu())
+    return torch.cat(parts) if parts else torch.zeros((0, len(LABELS)))
+
+
+def _fit(model: MentionModel, data: Encoded, idx: np.ndarray, cfg: TrainConfig) -> list[float]:
+    model.freeze_bottom()
+    rng = np.random.default_rng(cfg.seed)
+    counts = np.bincount(data.labels[idx].numpy(), minlength=len(LABELS)).astype(float)
+    weights = torch.tensor(counts.sum() / (len(LABELS) * np.maximum(counts, 1)), dtype=torch.float)
+    loss_fn = nn.CrossEntropyLoss(weight=weights.to(cfg.device),
+                                  label_smoothing=cfg.label_smoothing)
+    trained = [(n, p) for n, p in model.named_parameters() if p.requires_grad]
+    layers = [p for n, p in trained if n.startswith("encoder.")]
+    heads = [p for n, p in trained if not n.startswith("encoder.")]
+    opt = torch.optim.AdamW(
+        [{"params": layers, "lr": cfg.lr}, {"params": heads, "lr": cfg.head_lr}],
+        weight_decay=cfg.weight_decay,
+    )
+    steps = cfg.epochs * int(np.ceil(len(idx) / cfg.batch_size))
+    warmup = max(1, steps // 10)
+    sched = torch.optim.lr_scheduler.LambdaLR(
+        opt, lambda s: min((s + 1) / warmup, max(0.0, (steps - s) / max(1, steps - warmup))))
+    losses = []
+    for epoch in range(cfg.epochs):
+        model.train()
+        perm = idx[rng.permutation(len(idx))]
+        total = 0.0
+        for start in range(0, len(perm), cfg.batch_size):
+            sel = perm[start:start + cfg.batch_size].tolist()
+            hidden, mask = _pad([data.hidden[i] for i in sel])
+            r = data.ratings[sel].clone()
+            r[torch.from_numpy(rng.random(len(sel)) < cfg.rating_dropout)] = 0
+            logits = model.logits(model.upper(hidden, mask), r.to(cfg.device))
+            loss = loss_fn(logits, data.labels[sel].to(cfg.device))
+            opt.zero_grad()
+            loss.backward()
+            nn.utils.clip_grad_norm_([*layers, *heads], 1.0)
+            opt.step()
+            sched.step()
+            total += loss.item() * len(sel)
+        losses.append(round(total / len(perm), 4))
+        logger.info("epoch %d/%d loss %.4f", epoch + 1, cfg.epochs, losses[-1])
+    model.eval()
+    return losses
+
+
+def _round_to_fp16(model: MentionModel) -> None:
+    """Make the in-memory weights exactly what the artifact stores (fp16 encoder layers)."""
+    with torch.no_grad():
+        for name, param in model.named_parameters():
+            if param.requires_grad and name.startswith("encoder."):
+                param.copy_(param.half().float())
+
+
+def _evaluate(logits: torch.Tensor, labels: torch.Tensor, temperature: float) -> dict[str, Any]:
+    y = labels.numpy()
+    raw = torch.softmax(logits, 1).numpy()
+    cal = torch.softmax(logits / temperature, 1).numpy()
+    rep = report(y, raw.argmax(1))
+    rep["ece_before"] = ece(raw, y)
+    rep["ece_after"] = ece(cal, y)
+    return rep
+
+
+def train(examples: Sequence[Example], *, out_root: Path, config: TrainConfig | None = None,
+          extra_train: Sequence[Example] = (), data_files: Sequence[str] = ()) -> Path:
+    """Train on a seeded stratified split of `examples` (plus `extra_train`, e.g. Slack
+    feedback, in the training part only), fit the temperature on the calibration part,
+    evaluate on the test part, and save a versioned artifact under `out_root`."""
+    cfg = config or TrainConfig()
+    began = time.perf_counter()
+    _seed_everything(cfg.seed, cfg.threads)
+    all_examples = [*examples, *extra_train]
+    if len({ex.label for ex in examples}) < 2:
+        from monitor.errors import ModelError
+
+        raise ModelError("training data needs examples of at least two labels")
+    tr, cal, te = stratified_split([ex.label for ex in examples], fractions=cfg.split,
+                                   seed=cfg.seed)
+    tr = np.concatenate([tr, np.arange(len(examples), len(all_examples))]).astype(int)
+    tokenizer, encoder = load_pretrained(encoder_dir())
+    model = MentionModel(encoder, trainable_layers=cfg.trainable_layers, dropout=cfg.dropout)
+    model.to(cfg.device)
+    data = _encode(model, tokenizer, all_examples, max_length=cfg.max_length, device=cfg.device)
+    losses = _fit(model, data, tr, cfg)
+    model.cpu()
+    data.hidden = [h.cpu() for h in data.hidden]
+    _round_to_fp16(model)
+    temperature = fit_temperature(_logits(model, data, cal), data.labels[cal]) if len(cal) else 1.0
+    metrics: dict[str, Any] = {"train_loss": losses, "temperature": round(temperature, 4)}
+    if len(te):
+        test_logits = _logits(model, data, te)
+        metrics["test"] = _evaluate(test_logits, data.labels[te], temperature)
+        metrics["test_without_rating"] = report(
+            data.labels[te].numpy(), _logits(model, data, te, ratings=False).argmax(1).numpy())[
+            "macro_f1"]
+    digest = data_hash(all_examples)
+    version = f"minilm-top{cfg.trainable_layers}-{digest[:10]}-s{cfg.seed}"
+    meta = {
+        "version": version,
+        "encoder": ENCODER_NAME,
+        "trainable_layers": cfg.trainable_layers,
+        "max_length": cfg.max_length,
+        "temperature": round(temperature, 6),
+        "labels": [label.value for label in LABELS],
+        "seed": cfg.seed,
+        "data_hash": digest,
+        "data_files": list(data_files),
+        "n": {"train": len(tr), "calibration": len(cal), "test": len(te),
+              "feedback": len(extra_train)},
+        "config": {k: v for k, v in asdict(cfg).items() if k not in {"device", "extra"}},
+        "metrics": metrics,
+        "train_seconds": round(time.perf_counter() - began, 1),
+        "torch": torch.__version__,
+    }
+    return save_artifact(model, root=out_root, metadata=meta)
