@@ -146,8 +146,8 @@ class Pipeline:
                 label=match.label_override,
                 confidence=1.0,
                 uncertain=False,
-                reasons=(f"rule {match.rule} sets the label to {match.label_override.value}",
-                         *cls.reasons),
+                reasons=(f"a rule of {match.brand} sets the label to "
+                         f"{match.label_override.value}", *cls.reasons),
             )
         reply = self.suggester.suggest(mention, match, cls) if self.suggester else None
         return TriageItem(mention=mention, match=match, classification=cls, reply=reply,

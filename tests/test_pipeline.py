@@ -1,0 +1,151 @@
+"""The pipeline: dedupe, match, classify in batches, suggest, persist with the cursor."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+import pytest
+
+from monitor.classify.base import ClassifierInput
+from monitor.config import SlackSettings
+from monitor.models import Batch, Classification, Label
+from monitor.pipeline import Pipeline
+from monitor.replies.templates import TemplateSuggester
+from monitor.rules.loader import load_rules
+from monitor.rules.ruleset import RuleSet
+from monitor.store import Store
+from tests import factories as f
+
+RULES = """
+brands:
+  - id: acme
+    name: Acme
+    handles: [acme]
+    query: acme OR "acme rockets"
+    exclude:
+      own_accounts: true
+    overrides:
+      - name: job-ads
+        label: other
+        query: hiring
+    routing:
+      praise: "#acme-love"
+    replies:
+      complaint: "Sorry {{ author }}, {{ brand }} will fix it."
+"""
+
+
+class KeywordClassifier:
+    """Deterministic stand-in for the model in pipeline unit tests (the model has its own)."""
+
+    name = "keywords"
+
+    def __init__(self) -> None:
+        self.batches: list[int] = []
+
+    def classify(self, inputs: Sequence[ClassifierInput]) -> list[Classification]:
+        self.batches.append(len(inputs))
+        out = []
+        for i in inputs:
+            t = i.text.lower()
+            if "explode" in t:
+                raise RuntimeError("the model failed")
+            label = (Label.COMPLAINT if "broke" in t else Label.QUESTION if "?" in t
+                     else Label.PRAISE if "love" in t else Label.OTHER)
+            out.append(Classification(label=label, confidence=0.8, reasons=("kw",)))
+        return out
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    s = Store.from_url(f"sqlite:///{tmp_path / 'p.sqlite'}")
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def rules(tmp_path: Path) -> RuleSet:
+    d = tmp_path / "rules"
+    d.mkdir()
+    (d / "acme.yaml").write_text(RULES)
+    return load_rules(d)
+
+
+def make(store: Store, rules: RuleSet, clf: KeywordClassifier | None = None) -> Pipeline:
+    return Pipeline(store=store, rules=lambda: rules, classifier=clf or KeywordClassifier(),
+                    suggester=TemplateSuggester(rules.reply_templates), slack=SlackSettings())
+
+
+def test_process__routes_stores_and_moves_the_cursor(store: Store, rules: RuleSet) -> None:
+    batch = Batch(mentions=(f.mention("acme rocket broke on launch", handle="kim"),
+                            f.mention("I love acme"),
+                            f.mention("is acme open on sunday?"),
+                            f.mention("nothing to see here")), next_cursor="c1")
+    stats = make(store, rules).process("x", batch)
+    assert (stats.fetched, stats.new, stats.matched, stats.stored, stats.queued) == (4, 4, 3, 3, 3)
+    assert stats.dropped == {"no rule": 1}
+    assert store.get_cursor("x") == "c1"
+    by_label = {c.label: c for c, _ in store.cases()}
+    assert by_label["praise"].channel == "#acme-love"
+    assert by_label["question"].channel == "#social-care"
+    assert by_label["complaint"].reply_text == "Sorry @kim, acme will fix it."
+    assert "x: fetched 4, new 4, matched 3" in stats.summary()
+
+
+def test_process__second_time_everything_is_seen(store: Store, rules: RuleSet) -> None:
+    batch = Batch(mentions=(f.mention("acme broke"), f.mention("acme broke again")),
+                  next_cursor="c1")
+    p = make(store, rules)
+    p.process("x", batch)
+    stats = p.process("x", batch)
+    assert stats.new == 0 and stats.dropped == {"seen": 2} and stats.stored == 0
+    assert len(list(store.outbox_rows(status="pending"))) == 4
+
+
+def test_process__duplicate_inside_one_batch_is_stored_once(store: Store, rules: RuleSet
+                                                            ) -> None:
+    m = f.mention("acme broke")
+    stats = make(store, rules).process("x", Batch(mentions=(m, m), next_cursor=None))
+    assert stats.stored == 1 and stats.dropped == {"seen": 1}
+
+
+def test_process__classifies_in_one_batch(store: Store, rules: RuleSet) -> None:
+    clf = KeywordClassifier()
+    make(store, rules, clf).process(
+        "x", Batch(mentions=tuple(f.mention(f"acme broke {i}") for i in range(7)),
+                   next_cursor=None))
+    assert clf.batches == [7]
+
+
+def test_process__rule_label_override_wins_and_other_is_not_posted(store: Store,
+                                                                   rules: RuleSet) -> None:
+    stats = make(store, rules).process(
+        "x", Batch(mentions=(f.mention("acme is hiring, love it"),), next_cursor=None))
+    ((case, mention),) = store.cases()
+    assert case.label == "other" and case.channel is None and stats.queued == 0
+    assert mention.reasons[0] == "a rule of acme sets the label to other"
+
+
+def test_process__own_account_is_dropped_as_excluded(store: Store, rules: RuleSet) -> None:
+    stats = make(store, rules).process(
+        "x", Batch(mentions=(f.mention("acme deals today", handle="acme"),), next_cursor=None))
+    (reason,) = stats.dropped
+    assert stats.stored == 0 and reason.startswith("excluded")
+
+
+def test_process__malformed_items_from_the_connector_are_counted(store: Store, rules: RuleSet
+                                                                 ) -> None:
+    stats = make(store, rules).process(
+        "x", Batch(mentions=(f.mention("acme broke"),), next_cursor="c",
+                   dropped={"missing id": 2}))
+    assert stats.fetched == 3 and stats.dropped == {"malformed: missing id": 2}
+
+
+def test_process__classifier_failure_stores_nothing_and_keeps_the_cursor(
+        store: Store, rules: RuleSet) -> None:
+    make(store, rules).process("x", Batch(mentions=(), next_cursor="c0"))
+    with pytest.raises(RuntimeError):
+        make(store, rules).process(
+            "x", Batch(mentions=(f.mention("acme will explode"),), next_cursor="c1"))
+    assert store.get_cursor("x") == "c0" and store.count_mentions() == 0
