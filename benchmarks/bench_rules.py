@@ -59,7 +59,7 @@ def write_rules(directory: Path, names: list[str], rng: random.Random) -> None:
             "query": shape.format(n=name, N=name.capitalize()),
             "priority": [{"level": "urgent", "terms": ["lawsuit", "data breach"]},
                          {"level": "high", "query": "followers:>10000"}],
-            "routing": {"complaint": f"#care-{name}", "praise": "#marketing"},
+            "channels": {"complaint": f"#care-{name}", "praise": "#marketing"},
         })
     for k in range(0, len(brands), 100):
         (directory / f"brands-{k // 100:02d}.yaml").write_text(

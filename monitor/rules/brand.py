@@ -88,7 +88,7 @@ class Brand:
     default_priority: Priority = Priority.NORMAL
     priorities: tuple[PriorityRule, ...] = ()
     overrides: tuple[Override, ...] = ()
-    routing: Mapping[str, str] = field(default_factory=dict)  # label value -> channel
+    channels: Mapping[str, str] = field(default_factory=dict)  # label value -> channel
     replies: Mapping[str, str] = field(default_factory=dict)  # "label" / "label.topic" -> text
     examples: tuple[Example, ...] = ()
     file: str = ""

@@ -17,7 +17,7 @@ from monitor.rules import messages as msg
 from monitor.rules.brand import ALL_SOURCES, Brand, Exclusions, Override, PriorityRule, Query
 from monitor.rules.query import Node as QNode
 from monitor.rules.query import Or, Term, parse_query
-from monitor.rules.reading import read_examples, read_replies, read_reviews, read_routing
+from monitor.rules.reading import read_channels, read_examples, read_replies, read_reviews
 from monitor.rules.ruleset import RuleSet
 from monitor.rules.yamlnodes import Doc
 
@@ -32,7 +32,7 @@ LABEL_NAMES = tuple(label.value for label in LABELS)
 TOP_KEYS = ("brands", "version")
 BRAND_KEYS = (
     "id", "name", "names", "handles", "domains", "query", "queries", "sources", "reviews",
-    "exclude", "default_priority", "priority", "overrides", "routing", "replies", "examples",
+    "exclude", "default_priority", "priority", "overrides", "channels", "replies", "examples",
 )
 EXCLUDE_KEYS = ("terms", "authors", "own_accounts", "retweets", "quotes", "query")
 PRIORITY_KEYS = ("name", "level", "query", "terms", "reason")
@@ -217,7 +217,7 @@ def _brand(doc: Doc, node: Node, seen: dict[str, str]) -> Brand | None:
         if "priority" in keys else (),
         overrides=tuple(_overrides(doc, keys["overrides"][1], brand_id))
         if "overrides" in keys else (),
-        routing=read_routing(doc, keys["routing"][1]) if "routing" in keys else {},
+        channels=read_channels(doc, keys["channels"][1]) if "channels" in keys else {},
         replies=read_replies(doc, keys["replies"][1]) if "replies" in keys else {},
         examples=tuple(read_examples(doc, keys["examples"][1])) if "examples" in keys else (),
         file=doc.file,

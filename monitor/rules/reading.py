@@ -44,8 +44,8 @@ def read_reviews(doc: Doc, node: Node) -> Iterator[ReviewTarget]:
                 yield ReviewTarget(source, target.strip(), params)
 
 
-def read_routing(doc: Doc, node: Node) -> dict[str, str]:
-    """`routing: {complaint: "#care", praise: "#marketing", default: "#care"}`; `default`
+def read_channels(doc: Doc, node: Node) -> dict[str, str]:
+    """`channels: {complaint: "#care", praise: "#marketing", default: "#care"}`; `default`
     fills every label not named."""
     keys = doc.mapping(node, (*LABEL_NAMES, "default")) or {}
     out: dict[str, str] = {}

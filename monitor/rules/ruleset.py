@@ -145,7 +145,7 @@ class RuleSet:
             priority=level,
             priority_reasons=tuple(reasons),
             label_override=label,
-            channels=dict(brand.routing),
+            channels=dict(brand.channels),
         )
         return Explanation(match, None, (), override.name if override else None, names)
 
