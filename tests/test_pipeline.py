@@ -29,7 +29,7 @@ brands:
       - name: job-ads
         label: other
         query: hiring
-    routing:
+    channels:
       praise: "#acme-love"
     replies:
       complaint: "Sorry {{ author }}, {{ brand }} will fix it."
