@@ -131,8 +131,13 @@ class AppStoreConnector(Connector):
         page, requests_made, reached, newest_id = 0, 0, False, 0
         while not reached and page < last_page:
             page += 1
-            feed = self._fetch(app, page)
             requests_made += 1
+            try:
+                feed = self._fetch(app, page)
+            except TargetNotFound:
+                if page == 1:
+                    raise
+                break  # past Apple's last page: keep what the earlier pages gave
             entries = feed.get("entry", [])
             entries = [entries] if isinstance(entries, dict) else entries
             if not isinstance(entries, list):

@@ -194,3 +194,11 @@ def test_poll__unreadable_cursor_starts_afresh(server: FakeServer) -> None:
     AppStoreFake(server).add(review(9))
     batch = connector(server).poll([QUERY], "not json")
     assert [m.external_id for m in batch.mentions] == ["9"]
+
+
+def test_poll__404_past_the_first_page_ends_paging_and_keeps_results(server: FakeServer) -> None:
+    body = feed([review(i) for i in (12, 11)], last=5)  # claims more pages than it serves
+    route_json(server, "us", APP_ID, body)
+    batch = connector(server).poll([QUERY], None)  # page 2: no route -> 404
+    assert [m.external_id for m in batch.mentions] == ["12", "11"]
+    assert batch.requests == 2 and batch.dropped == {}
