@@ -237,3 +237,13 @@ def test_from_settings__bad_keys_name_the_key(options: dict[str, object], key: s
 )
 def test_html_to_text__visible_text(markup: str, text: str) -> None:
     assert html_to_text(markup) == text
+
+
+def test_poll__http_proxy_from_environment_is_used(
+    server: FakeServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    FeedFake(server, "/proxied.xml", rss([("p", 1)]))
+    monkeypatch.setenv("HTTP_PROXY", server.url)  # the fake plays the proxy for feeds.example
+    batch = connector().poll([q("http://feeds.example/proxied.xml")], None)
+    assert [m.title for m in batch.mentions] == ["Acme item p"]
+    assert server.requests[0].headers["host"] == "feeds.example"
