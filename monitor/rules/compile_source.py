@@ -101,7 +101,10 @@ def _keyword_terms(brand: Brand, source: str, render: Callable[[Term], str]) -> 
             continue
         got = required_terms(query.node)
         terms.extend(got if got is not None else _fallback_terms(brand))
-    return list(dict.fromkeys(render(t) for t in terms))
+    unique: dict[str, str] = {}  # both searches ignore case: keep the first spelling
+    for t in terms:
+        unique.setdefault(render(t).lower(), render(t))
+    return list(unique.values())
 
 
 def _x_suffix(brand: Brand, limit: int) -> str:

@@ -60,7 +60,11 @@ def _query(doc: Doc, node: Node) -> QNode | None:
     try:
         return parse_query(text)
     except QuerySyntaxError as e:
-        doc.error(node, f"bad query: {e.message}", offset=e.pos)
+        hint = ""
+        if isinstance(node, ScalarNode) and node.style is None:
+            rest = doc.lines[node.end_mark.line][node.end_mark.column:]
+            hint = msg.HASH_COMMENT if "#" in rest else ""
+        doc.error(node, f"bad query: {e.message}{hint}", offset=e.pos)
         return None
 
 

@@ -44,6 +44,7 @@ BAD_SOURCE = "unknown source '{value}'; use one of {choices}"
 BAD_CHANNEL = "channel '{value}' must be a #channel name or a Slack channel id"
 NO_QUERY = "a brand needs a 'query' (or 'names'/'handles'/'domains' to build one from)"
 EXAMPLE_NO_TEXT = "an example needs a non-empty 'text'"
+HASH_COMMENT = " (a ' #' starts a YAML comment: put the query in quotes or after '|')"
 RULE_NEEDS = "a rule needs '{a}' or '{b}'"
 
 # --- matching explanations ---------------------------------------------------------------

@@ -227,3 +227,9 @@ def test_check_rules__duplicate_ids_across_files(tmp_path: Path) -> None:
     _, errors = check_rules(tmp_path)
     assert len(errors) == 1
     assert errors[0].file.endswith("b.yaml") and "a.yaml:1" in errors[0].message
+
+
+def test_check_rules__hashtag_in_plain_scalar_gets_a_hint(tmp_path: Path) -> None:
+    got = errors_of(tmp_path, "brands:\n  - id: acme\n    query: (acme OR #acme)\n")
+    assert got == ["bad.yaml:3:12: bad query: unbalanced parentheses: this '(' is never closed "
+                   "(a ' #' starts a YAML comment: put the query in quotes or after '|')"]
