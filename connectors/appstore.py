@@ -92,13 +92,15 @@ class AppStoreConnector(Connector):
         for app in self.settings.apps:
             found.setdefault(f"{app.id}:{app.country.lower()}", app)
         for q in queries:
-            country = (q.params.get("country") or "us").lower()
-            if not q.query.strip().isdigit():
-                logger.warning("appstore: ignoring non-numeric app id %r", q.query,
+            try:
+                app = AppTarget(id=q.query.strip(), country=q.params.get("country") or "us",
+                                brand=q.brand)
+            except ValueError:
+                logger.warning("appstore: ignoring app %r (country %r): not a numeric app id "
+                               "and a two-letter country", q.query, q.params.get("country"),
                                extra={"source": NAME, "brand": q.brand})
                 continue
-            app = AppTarget(id=q.query.strip(), country=country, brand=q.brand)
-            found.setdefault(f"{app.id}:{country}", app)
+            found.setdefault(f"{app.id}:{app.country.lower()}", app)
         return found
 
     def poll(self, queries: Sequence[SourceQuery], cursor: str | None) -> Batch:

@@ -202,3 +202,13 @@ def test_poll__404_past_the_first_page_ends_paging_and_keeps_results(server: Fak
     batch = connector(server).poll([QUERY], None)  # page 2: no route -> 404
     assert [m.external_id for m in batch.mentions] == ["12", "11"]
     assert batch.requests == 2 and batch.dropped == {}
+
+
+def test_poll__invalid_rules_targets_are_ignored_with_a_warning(
+    server: FakeServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    AppStoreFake(server).add(review(3))
+    bad = [SourceQuery("acme", "com.acme.app"), SourceQuery("acme", APP_ID, {"country": "usa"})]
+    batch = connector(server).poll([*bad, QUERY], None)
+    assert [m.external_id for m in batch.mentions] == ["3"] and batch.requests == 1
+    assert caplog.text.count("ignoring app") == 2
