@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import ssl
 import threading
 from collections import Counter
@@ -27,7 +28,7 @@ logger = logging.getLogger(__name__)
 
 NAME = "googleplay"
 PLAY_URL = "https://play.google.com"  # what the library hard-codes; rewritten to base_url
-XSSI_PREFIX = ")]}'"
+ENVELOPE = re.compile(r"\)]}'\n\n([\s\S]+)")  # XSSI guard, blank line, JSON frames
 GATEWAY_ERROR = "com.google.play.gateway.proto.PlayGatewayError"  # Play's "too many requests"
 
 _state = threading.local()  # the fetcher of the poll running on this thread, if any
@@ -116,10 +117,11 @@ class _Fetcher:
 
 def _check_payload(body: str) -> None:
     """Parse the batchexecute envelope the way the library will, failing loudly where it won't."""
-    if not body.startswith(XSSI_PREFIX):
+    found = ENVELOPE.search(body)  # the library's own pattern (constants/regex.py REVIEWS)
+    if not found:
         raise SourceError(NAME, "batchexecute response lacks the )]}' prefix")
     try:
-        envelope = json.loads(body[len(XSSI_PREFIX):].lstrip("\n"))
+        envelope = json.loads(found.group(1))
         payload = envelope[0][2]
         if payload is not None:
             json.loads(payload)

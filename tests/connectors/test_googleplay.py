@@ -149,6 +149,7 @@ def test_poll__app_without_reviews_or_unknown_is_empty(server: FakeServer) -> No
         (Response(200, "<html>consent page</html>"), SourceError, "prefix"),
         (Response(200, ")]}'\n\n[[\"wrb.fr\",\"oCPfdb\",\"[[[\""), SourceError, "malformed"),
         (Response(200, envelope(None)[:-10]), SourceError, "malformed"),
+        (Response(200, envelope([]).replace("\n\n", "\n", 1)), SourceError, "prefix"),
     ],
 )
 def test_poll__errors_the_library_would_swallow_raise(
