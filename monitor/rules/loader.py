@@ -272,7 +272,7 @@ def check_rules(paths: Path | str | Sequence[Path | str]) -> tuple[RuleSet | Non
     for path in files:
         got, errs = _read_file(path, seen)
         brands.extend(got)
-        errors.extend(errs)
+        errors.extend(sorted(errs, key=lambda e: (e.line or 0, e.col or 0)))
     if errors:
         return None, errors
     return RuleSet(brands, files=files), []

@@ -192,8 +192,8 @@ brands:
     query: acme
     examples:
       must_match: [{txt: hello}]
-""", ["bad.yaml:5:21: unknown key 'txt'; did you mean 'text'?",
-      "bad.yaml:5:20: missing required key 'text'"]),
+""", ["bad.yaml:5:20: missing required key 'text'",
+      "bad.yaml:5:21: unknown key 'txt'; did you mean 'text'?"]),
     ("bad source and reply label", """
 brands:
   - id: acme

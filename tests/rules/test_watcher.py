@@ -1,0 +1,98 @@
+"""Hot reload: RulesWatcher reloads on change and keeps the last good set on a broken file."""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+import pytest
+
+from monitor.errors import RulesInvalid
+from monitor.rules.watcher import RulesWatcher
+from tests.rules.helpers import mention, write
+
+
+def touch_later(path: Path) -> None:
+    """Move the mtime forward so the change is seen even within one mtime tick."""
+    st = path.stat()
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000_000))
+
+
+@pytest.fixture
+def rules_dir(tmp_path: Path) -> Path:
+    write(tmp_path, "a.yaml", "brands: [{id: acme, query: acme}]")
+    return tmp_path
+
+
+def test_watcher__loads_at_start(rules_dir: Path) -> None:
+    w = RulesWatcher(rules_dir)
+    assert w.current().match(mention("acme")).brand == "acme"
+    assert w.last_error is None
+    assert w.status()["brands"] == 1 and w.status()["files"] == 1
+
+
+def test_watcher__broken_at_start_raises(tmp_path: Path) -> None:
+    write(tmp_path, "a.yaml", "brands: [{id: acme, query: 'acme OR'}]")
+    with pytest.raises(RulesInvalid, match=r"a\.yaml:1:"):
+        RulesWatcher(tmp_path)
+
+
+def test_watcher__refresh_without_changes_keeps_the_same_set(rules_dir: Path) -> None:
+    w = RulesWatcher(rules_dir)
+    first = w.current()
+    assert w.refresh() is False
+    assert w.current() is first
+
+
+def test_watcher__reloads_an_edited_file(rules_dir: Path) -> None:
+    w = RulesWatcher(rules_dir)
+    before = w.loaded_at
+    path = write(rules_dir, "a.yaml", "brands: [{id: acme, query: rocket}]")
+    touch_later(path)
+    assert w.refresh() is True
+    assert w.current().match(mention("rocket")).brand == "acme"
+    assert w.loaded_at >= before
+
+
+def test_watcher__reloads_when_a_file_is_added_or_removed(rules_dir: Path) -> None:
+    w = RulesWatcher(rules_dir)
+    extra = write(rules_dir, "b.yaml", "brands: [{id: beta, query: beta}]")
+    assert w.refresh() is True
+    assert len(w.current()) == 2
+    extra.unlink()
+    assert w.refresh() is True
+    assert len(w.current()) == 1
+
+
+def test_watcher__keeps_last_good_set_on_a_broken_file(
+    rules_dir: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    w = RulesWatcher(rules_dir)
+    good = w.current()
+    path = write(rules_dir, "a.yaml", "brands:\n  - id: acme\n    query: acme OR OR\n")
+    touch_later(path)
+    with caplog.at_level(logging.ERROR, logger="monitor.rules.watcher"):
+        assert w.refresh() is False
+    assert w.current() is good
+    assert w.current().match(mention("acme")).brand == "acme"
+    assert w.last_error is not None and f"{path}:3:20:" in w.last_error
+    assert w.status()["last_error"] == w.last_error
+    assert f"{path}:3:20" in caplog.text
+    # fixing the file clears the error
+    write(rules_dir, "a.yaml", "brands: [{id: acme, query: rocket}]")
+    touch_later(path)
+    assert w.refresh() is True
+    assert w.last_error is None
+    assert w.current().match(mention("rocket")).brand == "acme"
+
+
+def test_watcher__broken_file_is_not_reparsed_until_it_changes(rules_dir: Path) -> None:
+    w = RulesWatcher(rules_dir)
+    path = write(rules_dir, "a.yaml", "brands: [{id: acme, query: '('}]")
+    touch_later(path)
+    w.refresh()
+    error = w.last_error
+    assert error is not None
+    assert w.refresh() is False
+    assert w.last_error == error
