@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from monitor.errors import DeliveryError
 from monitor.slack.blocks import render_case, render_history
+from monitor.slack.refresh import refresh_message
 from monitor.store.outbox import UNKNOWN
 from monitor.store.tables import OutboxRow, utcnow
 
@@ -104,8 +105,9 @@ class OutboxWorker:
                 # the original post is not out yet; it will be rendered in the current state
                 self.store.mark_sent(row.id, channel=None, ts=None)
                 return
-            self.delivery.update(channel=case[0].slack_channel or row.channel,
-                                 ts=case[0].slack_ts, text=text, blocks=blocks)
+            # re-renders until Slack shows the newest state, even if an agent clicks meanwhile
+            refresh_message(self.store, self.delivery, case[0].id,
+                            max_text_chars=self.slack.max_text_chars)
             self._sent(row, case[0].slack_channel, case[0].slack_ts)
         else:
             channel, ts = self.delivery.post(channel=row.channel, text=text, blocks=blocks,

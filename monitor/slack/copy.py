@@ -36,3 +36,17 @@ UNCERTAIN = "⚠️ low confidence — please check the label"
 CUT_NOTICE = "… (cut; read the whole post at the link)"
 HISTORY_TITLE = "*Earlier mentions by {author} (last {days} days)*"
 HISTORY_NONE = "No earlier mentions by {author} in the last {days} days."
+
+# Ephemeral lines for the agent whose click did nothing (triage refusals); {owner} is a user id.
+FEEDBACK = {
+    "claimed": "Already claimed by <@{owner}>.",
+    "handled": "Already handled by <@{owner}>.",
+    "not_relevant": "Already marked not relevant by <@{owner}>.",
+    "ignored": "This mention is stored as 'other' and is not triaged in Slack.",
+    "missing": "This case no longer exists in brand-monitor.",
+    "stale": "This message was out of date; it now shows the case as it is.",
+    "bad_label": "'{label}' is not a label brand-monitor knows.",
+    "failed": "Sorry, that did not work ({error}). Please try again.",
+}
+REPLY_UNAVAILABLE = ("The reply editor is not installed in this brand-monitor; copy the "
+                     "suggested reply from the message.")

@@ -55,11 +55,16 @@ class SlackDelivery:
 
     def post(self, *, channel: str, text: str, blocks: list[dict[str, Any]], key: str,
              thread_ts: str | None = None) -> tuple[str, str]:
-        resp = self._call(
-            "chat_postMessage", channel=channel, text=text, blocks=blocks, thread_ts=thread_ts,
+        args: dict[str, Any] = dict(
+            channel=channel, text=text, blocks=blocks, thread_ts=thread_ts,
             unfurl_links=False, unfurl_media=False,  # never preview links from public text
             metadata={"event_type": METADATA_EVENT, "event_payload": {"outbox_key": key}},
         )
+        try:
+            resp = self._call("chat_postMessage", joinable=True, **args)
+        except _NotInChannel:
+            self._join(channel)  # public channels: join (channels:join) and retry once
+            resp = self._call("chat_postMessage", **args)
         channel_id = str(resp.get("channel") or channel)
         self._channel_ids[channel] = channel_id
         return channel_id, str(resp["ts"])
@@ -104,17 +109,48 @@ class SlackDelivery:
             if not cursor:
                 return None
 
-    def _call(self, method: str, **kwargs: Any) -> Any:
+    def _join(self, channel: str) -> None:
+        channel_id = self.channel_id(channel)
+        if channel_id is None:
+            raise DeliveryError(f"Slack chat_postMessage: not_in_channel {channel}"
+                                f"{_HINTS['not_in_channel']}", retryable=False)
+        try:
+            self.client.conversations_join(channel=channel_id)
+        except SlackApiError as e:
+            error = e.response.get("error") if hasattr(e.response, "get") else None
+            # private channel or no channels:join scope: only an invite helps (never fatal)
+            raise DeliveryError(f"Slack chat_postMessage: not_in_channel {channel} and "
+                                f"conversations.join failed ({error}){_HINTS['not_in_channel']}",
+                                retryable=False) from e
+        logger.info("joined %s to post there", channel, extra={"channel": channel})
+
+    def _call(self, method: str, *, joinable: bool = False, **kwargs: Any) -> Any:
         kwargs = {k: v for k, v in kwargs.items() if v is not None}
         try:
             return getattr(self.client, method)(**kwargs)
         except SlackApiError as e:
-            raise _delivery_error(method, e) from e
+            if joinable and hasattr(e.response, "get") and \
+                    e.response.get("error") == "not_in_channel":
+                raise _NotInChannel() from e
+            raise _delivery_error(method, e, channel=kwargs.get("channel")) from e
         except (urllib.error.URLError, TimeoutError, ConnectionError) as e:
             raise DeliveryError(f"Slack {method}: network error ({e})") from e
 
 
-def _delivery_error(method: str, e: SlackApiError) -> DeliveryError:
+class _NotInChannel(Exception):  # internal signal: try conversations.join, then once more
+    pass
+
+
+_HINTS = {
+    "not_in_channel": " (invite the bot: /invite @brand-monitor, or grant channels:join)",
+    "channel_not_found": " (no such channel, or a private one the bot was not invited to; "
+                         "check the channel in the config/rules routing, then /invite the bot)",
+    "is_archived": " (the channel is archived; route this label to another channel)",
+}
+
+
+def _delivery_error(method: str, e: SlackApiError, *, channel: str | None = None
+                    ) -> DeliveryError:
     resp = e.response
     status = getattr(resp, "status_code", None)
     error = (resp.get("error") if hasattr(resp, "get") else None) or f"HTTP {status}"
@@ -131,9 +167,9 @@ def _delivery_error(method: str, e: SlackApiError) -> DeliveryError:
                              "scopes; delivery is paused, nothing is lost", retryable=False,
                              fatal=True)
     if error in _PERMANENT:
-        hint = " (invite the bot to the channel: /invite @brand-monitor)" \
-            if error == "not_in_channel" else ""
-        return DeliveryError(f"Slack {method}: {error}{hint}", retryable=False)
+        where = f" {channel}" if channel and error in _HINTS else ""
+        return DeliveryError(f"Slack {method}: {error}{where}{_HINTS.get(error, '')}",
+                             retryable=False)
     return DeliveryError(f"Slack {method}: {error}")
 
 

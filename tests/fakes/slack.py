@@ -37,6 +37,11 @@ class FakeSlack:
         self.messages: list[Message] = []
         self.calls: list[tuple[str, dict[str, Any]]] = []
         self.files: list[dict[str, Any]] = []
+        self.ephemerals: list[dict[str, Any]] = []
+        self.private: set[str] = set()  # channel ids conversations.join refuses
+        self.outside: set[str] = set()  # channel ids the bot is not a member of
+        self.scopes = ("chat:write,channels:history,groups:history,channels:read,groups:read,"
+                       "channels:join,files:write,usergroups:read,users:read")
         self._failures: dict[str, deque[Response]] = {}
         self._ts = itertools.count(1)
         self._lock = threading.Lock()
@@ -103,12 +108,24 @@ class FakeSlack:
     def _auth_test(self, p: dict[str, Any]) -> Response:
         return Response(200, {"ok": True, "url": "https://fake.slack.com/", "team": "Fake",
                               "user": "brand-monitor", "team_id": "T0FAKE0001",
-                              "user_id": "U0BOT00001", "bot_id": "B0BOT00001"})
+                              "user_id": "U0BOT00001", "bot_id": "B0BOT00001",
+                              "is_enterprise_install": False},
+                        headers={"X-OAuth-Scopes": self.scopes})
+
+    def _chat_postEphemeral(self, p: dict[str, Any]) -> Response:
+        channel = self._channel(str(p.get("channel", "")))
+        if channel is None:
+            return Response(200, {"ok": False, "error": "channel_not_found"})
+        with self._lock:
+            self.ephemerals.append({**p, "channel": channel})
+        return Response(200, {"ok": True, "message_ts": self._next_ts()})
 
     def _chat_postMessage(self, p: dict[str, Any]) -> Response:
         channel = self._channel(str(p.get("channel", "")))
         if channel is None:
             return Response(200, {"ok": False, "error": "channel_not_found"})
+        if channel in self.outside:
+            return Response(200, {"ok": False, "error": "not_in_channel"})
         ts = self._next_ts()
         msg = Message(channel=channel, ts=ts, text=p.get("text", ""),
                       blocks=p.get("blocks") or [], thread_ts=p.get("thread_ts"),
@@ -152,7 +169,8 @@ class FakeSlack:
                               if m.channel == channel and m.thread_ts == p.get("ts")], p)
 
     def _conversations_list(self, p: dict[str, Any]) -> Response:
-        chans = [{"id": cid, "name": name, "is_channel": True, "is_member": True}
+        chans = [{"id": cid, "name": name, "is_channel": True, "is_private": cid in
+                  self.private, "is_archived": False, "is_member": cid not in self.outside}
                  for name, cid in self.channels.items()]
         return Response(200, {"ok": True, "channels": chans,
                               "response_metadata": {"next_cursor": ""}})
@@ -161,7 +179,23 @@ class FakeSlack:
         channel = self._channel(str(p.get("channel", "")))
         if channel is None:
             return Response(200, {"ok": False, "error": "channel_not_found"})
-        return Response(200, {"ok": True, "channel": {"id": channel}})
+        if "channels:join" not in self.scopes.split(","):
+            return Response(200, {"ok": False, "error": "missing_scope", "needed": "channels:join"})
+        if channel in self.private:
+            return Response(200, {"ok": False, "error": "method_not_supported_for_channel_type"})
+        self.outside.discard(channel)
+        return Response(200, {"ok": True, "channel": {"id": channel, "is_member": True}})
+
+    def _usergroups_list(self, p: dict[str, Any]) -> Response:
+        return Response(200, {"ok": True, "usergroups": [
+            {"id": "S0ONCALL01", "handle": "care-oncall", "name": "Care on-call",
+             "is_usergroup": True}]})
+
+    def _apps_connections_open(self, p: dict[str, Any]) -> Response:
+        url = getattr(self, "socket_url", None)
+        if url is None:
+            return Response(200, {"ok": False, "error": "not_allowed_token_type"})
+        return Response(200, {"ok": True, "url": url})
 
     def _files_getUploadURLExternal(self, p: dict[str, Any]) -> Response:
         file_id = f"F0FILE{len(self.files):04d}"
