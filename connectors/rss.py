@@ -245,14 +245,15 @@ def _parse_json_feed(data: bytes, url: str) -> list[Item]:
         raw = raw if isinstance(raw, dict) else {}
         authors = raw.get("authors") or ([raw["author"]] if raw.get("author") else feed_authors)
         name = authors[0].get("name") if authors and isinstance(authors[0], dict) else None
+        text = {k: v for k, v in raw.items() if isinstance(v, str) and v}  # drop odd types
         items.append(Item(
             id=str(raw["id"]) if raw.get("id") not in (None, "") else None,
-            link=raw.get("url") or raw.get("external_url"),
-            title=raw.get("title"),
-            body=raw.get("content_html") or raw.get("content_text") or raw.get("summary") or "",
-            published=_iso(raw.get("date_published") or raw.get("date_modified")),
-            author=name,
-            lang=raw.get("language") or doc.get("language"),
+            link=text.get("url") or text.get("external_url"),
+            title=text.get("title"),
+            body=text.get("content_html") or text.get("content_text") or text.get("summary", ""),
+            published=_iso(text.get("date_published") or text.get("date_modified")),
+            author=name if isinstance(name, str) else None,
+            lang=text.get("language") or doc.get("language"),
         ))
     return items
 

@@ -247,3 +247,14 @@ def test_poll__http_proxy_from_environment_is_used(
     batch = connector().poll([q("http://feeds.example/proxied.xml")], None)
     assert [m.title for m in batch.mentions] == ["Acme item p"]
     assert server.requests[0].headers["host"] == "feeds.example"
+
+
+def test_poll__malformed_json_feed_items_dropped_rest_kept(server: FakeServer) -> None:
+    doc = {"version": "https://jsonfeed.org/version/1", "title": "t", "items": [
+        42, {"id": "x1", "title": 7, "content_html": ["not", "text"]},
+        {"id": "https://j.example/ok", "content_text": "fine", "date_published": "2026-11-02"}]}
+    server.route("GET", "/j.json", Response(200, doc, {"Content-Type": "application/json"}))
+    batch = connector().poll([q(server.url + "/j.json")], None)
+    assert [m.external_id for m in batch.mentions] == ["https://j.example/ok"]
+    assert batch.mentions[0].created_at == datetime(2026, 11, 2, tzinfo=UTC)
+    assert batch.dropped == {"empty_item": 2}
