@@ -27,6 +27,7 @@ NAME = "reddit"
 PAGE_SIZE = 100  # Reddit's largest listing page
 SEEN_LIMIT = 300  # fullnames remembered across polls, like praw's stream BoundedSet
 WEB = "https://www.reddit.com"  # links shown to people always use the public site
+SEARCH_PATH = "r/all/search/"  # site-wide search, as praw spells it
 GONE = {"[removed]": "removed", "[deleted]": "deleted"}
 
 
@@ -166,12 +167,13 @@ class RedditConnector(Connector):
         streams: list[tuple[str, str, dict[str, Any]]] = []
         if self.settings.search:
             for q in dict.fromkeys(q.query for q in queries):
-                streams.append((f"search:{q}", "search",
-                                {"q": q, "sort": "new", "type": "link", "t": "all"}))
+                # the request praw's reddit.subreddit("all").search(q, sort="new") makes
+                streams.append((f"search:{q}", SEARCH_PATH, {
+                    "q": q, "restrict_sr": False, "sort": "new", "syntax": "lucene", "t": "all"}))
         for sub in self.settings.subreddits:
             streams.append((f"new:{sub}", f"r/{sub}/new", {}))
             if self.settings.comments:
-                streams.append((f"comments:{sub}", f"r/{sub}/comments", {}))
+                streams.append((f"comments:{sub}", f"r/{sub}/comments/", {}))
         return streams
 
     def poll(self, queries: Sequence[SourceQuery], cursor: str | None) -> Batch:
@@ -214,8 +216,7 @@ class RedditConnector(Connector):
     def _get(self, path: str, params: dict[str, Any]) -> tuple[list[Any], str | None]:
         """One listing page through praw: (children, `after`); SourceError if malformed."""
         last = self.session.last_response
-        if last is not None and last.headers.get("x-ratelimit-remaining", "1").strip() in (
-                "0", "0.0"):
+        if last is not None and _number(last.headers.get("x-ratelimit-remaining")) < 1:
             # prawcore would sleep until the window resets; hand that wait to the daemon
             raise RateLimited(NAME, retry_after(last.headers), "rate-limit budget used up")
         data = self.reddit.request(method="GET", path=path, params=params)
@@ -240,7 +241,7 @@ class RedditConnector(Connector):
         fresh = [c for c in kids if mark is None or newer(c, mark)]
         if (mark is not None and len(fresh) < len(kids)) or not after:
             return fresh[:cap]
-        if mark is not None and path != "search":
+        if mark is not None and path != SEARCH_PATH:
             walked = self._walk_before(path, base, mark, limit, cap)
             if walked:
                 return walked
@@ -292,6 +293,13 @@ class RedditConnector(Connector):
             if err is not None:
                 return err
         return SourceError(NAME, f"{type(exc).__name__}: {exc}")
+
+
+def _number(value: str | None) -> float:
+    try:
+        return float(value) if value is not None else float("inf")
+    except ValueError:
+        return float("inf")
 
 
 def _load_cursor(cursor: str | None) -> tuple[dict[str, Watermark], list[str]]:

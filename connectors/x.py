@@ -26,6 +26,8 @@ TWEEPY_HOST = "https://api.twitter.com"  # hard-coded in tweepy; rewritten to `b
 TWEET_FIELDS = ["created_at", "lang", "conversation_id", "referenced_tweets", "public_metrics",
                 "author_id"]
 USER_FIELDS = ["username", "name", "public_metrics", "verified"]
+SNOWFLAKE_EPOCH_MS = 1288834974657  # X ids since late 2010: (id >> 22) + epoch = ms since 1970
+SNOWFLAKE_MIN = 1 << 32
 
 
 class Settings(BaseModel):
@@ -85,8 +87,17 @@ class XConnector(Connector):
         later pages are older, so only the first one knows the newest)."""
         newest: str | None = None
         token: str | None = None
+        api_since = since
         for page_no in range(self.settings.max_pages):
-            response = self._search(query, since, token)
+            try:
+                response = self._search(query, api_since, token)
+            except _SinceIdRejected:
+                # X refuses a since_id older than its 7-day window (daemon was down a while):
+                # search without it; the id filter below still keeps old tweets out
+                logger.warning("x: since_id %s refused for search %r, searching without it",
+                               api_since, query, extra={"source": NAME, "query": query})
+                api_since = None
+                response = self._search(query, None, token)
             body = _json(response)
             meta: dict[str, Any] = body["meta"] if isinstance(body.get("meta"), dict) else {}
             if page_no == 0:
@@ -138,6 +149,11 @@ class XConnector(Connector):
             what = "X_BEARER_TOKEN rejected" if status == 401 else "access forbidden for this app"
             detail = exc.api_messages[0] if exc.api_messages else exc.response.reason
             raise SourceAuthError(NAME, f"HTTP {status} {what}: {str(detail)[:200]}") from exc
+        except tweepy.BadRequest as exc:
+            if since and "since_id" in str(exc):
+                raise _SinceIdRejected(NAME, str(exc)[:200]) from exc
+            detail = exc.api_messages[0] if exc.api_messages else exc.response.reason
+            raise SourceError(NAME, f"HTTP 400 {str(detail)[:200]}") from exc
         except tweepy.HTTPException as exc:
             detail = (exc.api_messages[0] if exc.api_messages else exc.response.reason) or ""
             err = error_for_status(NAME, exc.response.status_code, exc.response.headers,
@@ -147,10 +163,18 @@ class XConnector(Connector):
             raise SourceError(NAME, f"request failed: {type(exc).__name__}") from exc
 
 
+class _SinceIdRejected(SourceError):
+    """A 400 naming since_id: the saved cursor is older than recent search's window."""
+
+
 def to_mention(tweet: Any, users: Mapping[Any, Any]) -> tuple[Mention | None, str | None]:
     """(mention, None) or (None, drop reason) for one tweet object of a v2 response."""
     if not isinstance(tweet, dict) or not str(tweet.get("id") or "").isdigit():
         return None, "missing id"
+    if "created_at" not in tweet and int(tweet["id"]) >= SNOWFLAKE_MIN:
+        # not requested (or stripped by a proxy): a snowflake id carries its own timestamp
+        millis = (int(tweet["id"]) >> 22) + SNOWFLAKE_EPOCH_MS
+        tweet = {**tweet, "created_at": datetime.fromtimestamp(millis / 1000, UTC).isoformat()}
     try:
         created = datetime.fromisoformat(str(tweet["created_at"]).replace("Z", "+00:00"))
     except (KeyError, ValueError):

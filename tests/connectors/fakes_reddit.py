@@ -1,4 +1,4 @@
-"""A loopback Reddit: OAuth token endpoint and Listing pages (search, /new, /comments)."""
+"""A loopback Reddit: OAuth token endpoint and Listing pages (r/all/search, /new, /comments)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from tests.fakes.server import FakeServer, Request, Response
 
 TOKEN = "fake-access-token-123"
 ENV = {"REDDIT_CLIENT_ID": "fake-client-id", "REDDIT_CLIENT_SECRET": "fake-client-secret"}
+SEARCH = "/r/all/search/"
 T0 = 1_795_000_000.0  # 2026-11-18, a created_utc to count from
 
 
@@ -86,7 +87,6 @@ class RedditFake:
         self.comments: list[dict[str, Any]] = []
         self.ratelimit = ratelimit  # (remaining, used, reset) headers on every listing
         server.route("POST", "/api/v1/access_token", self._token)
-        server.route("GET", "/search", self._search)
         server.route("GET", "/r/*", self._subreddit)
 
     @property
@@ -137,6 +137,8 @@ class RedditFake:
 
     def _subreddit(self, req: Request) -> Response:
         parts = req.path.strip("/").split("/")
+        if parts[1:] == ["all", "search"]:
+            return self._search(req)
         if len(parts) != 3 or parts[2] not in ("new", "comments"):
             return Response(404, {"message": "Not Found", "error": 404})
         pool = self.posts if parts[2] == "new" else self.comments

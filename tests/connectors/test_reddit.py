@@ -15,6 +15,7 @@ from monitor.models import SourceQuery
 from tests.conftest import Sleeps
 from tests.connectors.fakes_reddit import (
     ENV,
+    SEARCH,
     T0,
     RedditFake,
     comment,
@@ -97,8 +98,9 @@ def test_poll__first_poll_maps_submissions_and_comments(fake: RedditFake) -> Non
     assert link.text == "https://example.net/a"  # a link post's body is its URL
     assert (reply.kind, reply.parent_id, reply.title) == ("comment", "t3_2t", None)
     assert reply.text == "Same here with my Acme router."
-    search = fake.server.hits("/search")[0]
+    search = fake.server.hits(SEARCH)[0]
     assert (search.arg("q"), search.arg("sort"), search.arg("limit")) == ("acme", "new", "100")
+    assert (search.arg("restrict_sr"), search.arg("syntax")) == ("False", "lucene")
     assert batch.requests == len(fake.server.requests) == 4  # token + search + new + comments
 
 
@@ -213,13 +215,13 @@ def test_poll__malformed_items_are_dropped_and_counted(
 
 
 def test_poll__malformed_json_page_is_a_source_error(fake: RedditFake) -> None:
-    fake.server.route("GET", "/search", Response(200, b'{"kind": "Listing", "data": {'))
-    with pytest.raises(SourceError, match="malformed JSON from /search"):
+    fake.server.route("GET", SEARCH, Response(200, b'{"kind": "Listing", "data": {'))
+    with pytest.raises(SourceError, match="malformed JSON from /r/all/search/"):
         connector(fake).poll(ACME, None)
 
 
 def test_poll__page_that_is_not_a_listing_is_a_source_error(fake: RedditFake) -> None:
-    fake.server.route("GET", "/search", Response(200, {"kind": "t3", "data": {}}))
+    fake.server.route("GET", SEARCH, Response(200, {"kind": "t3", "data": {}}))
     with pytest.raises(SourceError, match="malformed listing page"):
         connector(fake).poll(ACME, None)
 
@@ -234,7 +236,7 @@ def test_poll__invalid_token_is_an_auth_error(fake: RedditFake) -> None:
 
 
 def test_poll__401_without_www_authenticate_is_still_an_auth_error(fake: RedditFake) -> None:
-    fake.server.route("GET", "/search", Response(401, {"message": "Unauthorized", "error": 401}))
+    fake.server.route("GET", SEARCH, Response(401, {"message": "Unauthorized", "error": 401}))
     with pytest.raises(SourceAuthError, match="HTTP 401"):
         connector(fake).poll(ACME, None)
 
@@ -261,7 +263,7 @@ def test_poll__403_on_a_private_subreddit_is_an_auth_error(fake: RedditFake) -> 
 
 
 def test_poll__429_with_retry_after_is_rate_limited(fake: RedditFake) -> None:
-    fake.server.route("GET", "/search", Response(429, {"message": "Too Many Requests",
+    fake.server.route("GET", SEARCH, Response(429, {"message": "Too Many Requests",
                                                        "error": 429}, {"Retry-After": "42"}))
     with pytest.raises(RateLimited) as err:
         connector(fake).poll(ACME, None)
@@ -269,7 +271,7 @@ def test_poll__429_with_retry_after_is_rate_limited(fake: RedditFake) -> None:
 
 
 def test_poll__429_with_ratelimit_reset_is_rate_limited(fake: RedditFake) -> None:
-    fake.server.route("GET", "/search", Response(429, {"message": "Too Many Requests"}, {
+    fake.server.route("GET", SEARCH, Response(429, {"message": "Too Many Requests"}, {
         "x-ratelimit-remaining": "0", "x-ratelimit-used": "600", "x-ratelimit-reset": "321"}))
     with pytest.raises(RateLimited) as err:
         connector(fake).poll(ACME, None)
@@ -286,15 +288,15 @@ def test_poll__spent_budget_stops_before_the_next_request(fake_server: FakeServe
 
 def test_poll__server_error_is_a_source_error_after_prawcore_retries(
         fake: RedditFake, instant_sleep: Sleeps) -> None:
-    fake.server.route("GET", "/search", Response(503, b"<html>upstream down</html>"))
+    fake.server.route("GET", SEARCH, Response(503, b"<html>upstream down</html>"))
     with pytest.raises(SourceError, match="HTTP 503") as err:
         connector(fake).poll(ACME, None)
     assert not isinstance(err.value, SourceAuthError | RateLimited)
-    assert len(fake.server.hits("/search")) == 3 and len(instant_sleep) >= 2
+    assert len(fake.server.hits(SEARCH)) == 3 and len(instant_sleep) >= 2
 
 
 def test_poll__timeout_is_a_source_error(fake: RedditFake) -> None:
-    fake.server.route("GET", "/search", Response(200, listing([]), delay=1.5))
+    fake.server.route("GET", SEARCH, Response(200, listing([]), delay=1.5))
     with pytest.raises(SourceError, match="ReadTimeout"):
         connector(fake, timeout=0.2).poll(ACME, None)
 
@@ -315,14 +317,14 @@ def test_poll__password_grant_when_username_is_set(fake: RedditFake) -> None:
     c.poll(ACME, None)
     token = fake.server.hits("/api/v1/access_token")[0]
     assert token.form()["grant_type"] == "password" and token.form()["username"] == "brandbot"
-    assert "brandbot" in fake.server.hits("/search")[0].headers["user-agent"]
+    assert "brandbot" in fake.server.hits(SEARCH)[0].headers["user-agent"]
 
 
 def test_poll__http_proxy_is_honoured(fake_server: FakeServer,
                                       monkeypatch: pytest.MonkeyPatch) -> None:
     proxied: list[Request] = []
     RedditFake(fake_server)  # the proxy answers for the unreachable host below
-    fake_server.route("GET", "/search", lambda req: (proxied.append(req), Response(
+    fake_server.route("GET", SEARCH, lambda req: (proxied.append(req), Response(
         200, listing([submission(101)])))[1])
     monkeypatch.delenv("NO_PROXY", raising=False)
     monkeypatch.setenv("HTTP_PROXY", fake_server.url)

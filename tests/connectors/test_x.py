@@ -294,3 +294,58 @@ def test_poll__http_proxy_is_honoured(fake_server: FakeServer,
     c = XConnector.from_settings({"base_url": "http://api.x.invalid"}, environ=ENV)
     assert _ids(c.poll(ACME, None)) == [1]
     assert fake.searches()[0].headers["host"] == "api.x.invalid"
+
+
+def test_poll__refused_old_since_id_searches_without_it(fake: XFake,
+                                                        caplog: pytest.LogCaptureFixture) -> None:
+    fake.tweets += [tweet(1), tweet(2), tweet(3)]
+    answer = fake._search
+
+    def strict(req: Request) -> Response:
+        if req.arg("since_id"):
+            return Response(400, {"errors": [{"parameters": {"since_id": [req.arg("since_id")]},
+                                              "message": "Invalid 'since_id': too old."}],
+                                  "title": "Invalid Request", "detail": "One or more "
+                                  "parameters to your request was invalid.",
+                                  "type": "https://api.twitter.com/2/problems/invalid-request"})
+        return answer(req)
+
+    fake.server.route("GET", SEARCH, strict)
+    cursor = json.dumps({ACME[0].query: str(ID0 + 2)})
+    batch = connector(fake).poll(ACME, cursor)
+    assert _ids(batch) == [3]  # 1 and 2 were returned before the cursor was saved
+    assert [r.arg("since_id") for r in fake.searches()] == [str(ID0 + 2), None]
+    assert "refused" in caplog.text
+
+
+def test_poll__missing_created_at_comes_from_the_snowflake_id(fake: XFake) -> None:
+    bare = {"id": "2123717989487349906", "text": "acme", "edit_history_tweet_ids": ["2123717989487349906"]}
+    fake.server.route("GET", SEARCH, Response(200, {"data": [bare], "meta": {
+        "newest_id": bare["id"], "oldest_id": bare["id"], "result_count": 1}}))
+    (mention,) = connector(fake).poll(ACME, None).mentions
+    assert mention.created_at == datetime(2026, 11, 20, 10, 0, 0, 123000, tzinfo=UTC)
+
+
+# connectors.http, which the X client needs most (tweepy has no timeout or base URL of its own)
+
+def test_make_session__ssl_cert_file_is_the_ca_bundle_unless_requests_has_one() -> None:
+    from connectors.http import make_session
+
+    assert make_session(environ={"SSL_CERT_FILE": "/etc/ca.pem"}).verify == "/etc/ca.pem"
+    env = {"SSL_CERT_FILE": "/etc/ca.pem", "REQUESTS_CA_BUNDLE": "/etc/other.pem"}
+    assert make_session(environ=env).verify is True  # requests reads REQUESTS_CA_BUNDLE itself
+    assert make_session(environ={}).trust_env is True
+
+
+@pytest.mark.parametrize(("headers", "expected"), [
+    ({"Retry-After": "30"}, 30.0),
+    ({"Retry-After": "Thu, 01 Jan 1970 00:02:00 GMT"}, 60.0),
+    ({"x-rate-limit-reset": "160"}, 100.0),  # X: epoch seconds
+    ({"x-ratelimit-reset": "45"}, 45.0),  # Reddit: seconds from now
+    ({"Retry-After": "soon"}, 7.0),
+    ({}, 7.0),
+])
+def test_retry_after__reads_the_header_each_api_uses(headers: dict, expected: float) -> None:
+    from connectors.http import retry_after
+
+    assert retry_after(headers, default=7.0, now=60.0) == expected
