@@ -36,6 +36,7 @@ class HttpSession(requests.Session):
         self.rewrite = {k.rstrip("/"): v.rstrip("/") for k, v in (rewrite or {}).items() if k != v}
         self.count = 0
         self.last_response: requests.Response | None = None
+        self.last_at = 0.0  # time.monotonic() when last_response arrived
 
     def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> Any:
         url = url.decode() if isinstance(url, bytes) else url
@@ -48,7 +49,7 @@ class HttpSession(requests.Session):
         kwargs["timeout"] = self.timeout
         self.count += 1
         response = super().request(method, url, *args, **kwargs)
-        self.last_response = response
+        self.last_response, self.last_at = response, time.monotonic()
         return response
 
 
@@ -113,12 +114,15 @@ def error_for_status(
     """Map a failed HTTP status to the error the daemon understands; None for 2xx/3xx."""
     if status < 400:
         return None
-    suffix = f": {detail}" if detail else ""
+    suffix = f" ({detail})" if detail else ""
     if status == 429:
         return RateLimited(source, retry_after(headers), f"HTTP 429 rate limited{suffix}")
-    if status in (401, 403):
-        what = "credentials rejected" if status == 401 else "access forbidden"
-        return SourceAuthError(source, f"HTTP {status} {what}{suffix}; check the credentials")
+    if status == 401:
+        return SourceAuthError(source, f"HTTP 401 credentials rejected{suffix}; check the "
+                               "credentials in the environment")
+    if status == 403:
+        return SourceAuthError(source, f"HTTP 403 access forbidden{suffix}; check that these "
+                               "credentials may read it")
     return SourceError(source, f"HTTP {status}{suffix}", retry_after=None)
 
 

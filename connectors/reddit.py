@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import time
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
@@ -79,7 +80,10 @@ def to_mention(child: Any) -> tuple[Mention | None, str, str | None]:
     handle = data.get("author") or "[deleted]"
     author = Author(handle=handle) if handle == "[deleted]" else Author(
         handle=handle, id=data.get("author_fullname"), url=f"{WEB}/user/{handle}")
-    permalink = data.get("permalink") or f"/comments/{name[3:]}/"
+    link36 = str(data.get("link_id") or "").partition("_")[2]
+    # older /comments listings leave out a comment's permalink; rebuild it from its post
+    permalink = data.get("permalink") or (f"/comments/{link36}/_/{name[3:]}/"
+                                          if kind == "t1" and link36 else f"/comments/{name[3:]}/")
     extra: dict[str, Any] = {"subreddit": data.get("subreddit"), "score": data.get("score"),
                              "permalink": permalink}
     if kind == "t3":
@@ -217,8 +221,9 @@ class RedditConnector(Connector):
         """One listing page through praw: (children, `after`); SourceError if malformed."""
         last = self.session.last_response
         if last is not None and _number(last.headers.get("x-ratelimit-remaining")) < 1:
-            # prawcore would sleep until the window resets; hand that wait to the daemon
-            raise RateLimited(NAME, retry_after(last.headers), "rate-limit budget used up")
+            wait = retry_after(last.headers) - (time.monotonic() - self.session.last_at)
+            if wait > 0:  # prawcore would sleep till the window resets; the daemon waits instead
+                raise RateLimited(NAME, wait, "rate-limit budget used up")
         data = self.reddit.request(method="GET", path=path, params=params)
         listing = data.get("data") if isinstance(data, dict) else None
         children = listing.get("children") if isinstance(listing, dict) else None

@@ -319,7 +319,8 @@ def test_poll__refused_old_since_id_searches_without_it(fake: XFake,
 
 
 def test_poll__missing_created_at_comes_from_the_snowflake_id(fake: XFake) -> None:
-    bare = {"id": "2123717989487349906", "text": "acme", "edit_history_tweet_ids": ["2123717989487349906"]}
+    tid = "2123717989487349906"  # a snowflake minted for 2026-11-20T10:00:00.123Z
+    bare = {"id": tid, "text": "acme", "edit_history_tweet_ids": [tid]}
     fake.server.route("GET", SEARCH, Response(200, {"data": [bare], "meta": {
         "newest_id": bare["id"], "oldest_id": bare["id"], "result_count": 1}}))
     (mention,) = connector(fake).poll(ACME, None).mentions
