@@ -77,8 +77,8 @@ def run_demo(*, data_dir: Path | None = None, rules_dir: Path | None = None,
                 sent += out.sent
                 if not out.sent or out.paused:
                     break
-            console.print(f"[dim]{stats.summary()}; {sent} Slack message(s) delivered[/]",
-                          highlight=False)
+            console.print(f"{stats.summary()}; {sent} Slack message(s) delivered",
+                          style="dim", markup=False, highlight=False)
             cursor = batch.next_cursor
         _summary(console, app, totals, time.perf_counter() - started)
         if follow:
@@ -97,14 +97,19 @@ def _summary(console: Console, app: App, totals: list[PollStats], seconds: float
             dropped[reason.split(":", 1)[0] if reason.startswith("excluded") else reason] += n
     new = sum(s.stored for s in totals)
     queued = sum(s.queued for s in totals)
-    table = Table(title="mentions stored by this run")
+    table = Table(title="mentions in the database, by brand and label")
     table.add_column("brand")
     labels = ("complaint", "question", "praise", "other")
     for label in labels:
         table.add_column(label, justify="right")
     by_brand: dict[str, Counter[str]] = {}
+    agree = judged = 0
     for case, mention in app.store.cases():
         by_brand.setdefault(mention.brand or "?", Counter())[case.label] += 1
+        expect = (mention.extra or {}).get("expect")  # the sample's human label
+        if expect in labels:
+            judged += 1
+            agree += expect == mention.label
     for brand, counts in sorted(by_brand.items()):
         table.add_row(brand, *(str(counts[label]) for label in labels))
     console.rule("summary")
@@ -115,6 +120,9 @@ def _summary(console: Console, app: App, totals: list[PollStats], seconds: float
         + f"; {seconds:.1f}s",
         highlight=False,
     )
+    if judged:
+        console.print(f"the classifier agrees with the sample's human label on {agree} of "
+                      f"{judged} stored mentions ({agree / judged:.0%})", highlight=False)
     if new == 0 and totals:
         console.print("Nothing new: every sample was already stored and posted by an earlier "
                       "run, so nothing was posted twice. Use --reset to start over.")
