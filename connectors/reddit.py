@@ -186,8 +186,9 @@ class RedditConnector(Connector):
         dropped: Counter[str] = Counter()
         mentions: dict[str, Mention] = {}
         gone: set[str] = set()  # dropped this poll: count an item once, not once per stream
+        streams = self._streams(queries)
         try:
-            for key, path, params in self._streams(queries):
+            for key, path, params in streams:
                 children = self._fetch_stream(path, params, marks.get(key))
                 for child in children:
                     mention, name, reason = to_mention(child)
@@ -212,8 +213,9 @@ class RedditConnector(Connector):
             raise self._map_error(exc) from exc
         ordered = sorted(mentions.values(), key=lambda m: (m.created_at, m.external_id))
         seen = (seen + [m.external_id for m in ordered])[-SEEN_LIMIT:]
-        next_cursor = json.dumps({"v": 1, "streams": {k: [w.t, w.id] for k, w in marks.items()},
-                                  "seen": seen}, separators=(",", ":"))
+        live = {key for key, _, _ in streams}  # streams of dropped brands/subreddits go
+        next_cursor = json.dumps({"v": 1, "seen": seen, "streams": {
+            k: [w.t, w.id] for k, w in marks.items() if k in live}}, separators=(",", ":"))
         return Batch(mentions=tuple(ordered), next_cursor=next_cursor, dropped=dict(dropped),
                      requests=self.session.count - start)
 

@@ -78,7 +78,8 @@ class XConnector(Connector):
             if newest and int(newest) > int(since_ids.get(query, "0")):
                 since_ids[query] = newest
         ordered = sorted(mentions.values(), key=lambda m: (m.created_at, int(m.external_id)))
-        return Batch(mentions=tuple(ordered), next_cursor=json.dumps(since_ids, sort_keys=True),
+        live = {q.query: since_ids[q.query] for q in queries if q.query in since_ids}
+        return Batch(mentions=tuple(ordered), next_cursor=json.dumps(live, sort_keys=True),
                      dropped=dict(dropped), requests=self.session.count - start)
 
     def _poll_query(self, query: str, since: str | None, out: dict[str, Mention],

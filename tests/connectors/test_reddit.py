@@ -354,3 +354,12 @@ def test_poll__http_proxy_is_honoured(fake_server: FakeServer,
     assert _ids(batch) == ["t3_2t"]
     assert proxied[0].headers["host"] == "oauth.reddit.invalid"
     assert fake_server.hits("/api/v1/access_token")[0].headers["host"] == "www.reddit.invalid"
+
+
+def test_poll__cursor_keeps_only_the_current_streams(fake: RedditFake) -> None:
+    fake.posts.append(submission(101))
+    first = connector(fake, subreddits=["widgets"], comments=False).poll(ACME, None)
+    again = connector(fake, comments=False).poll(ACME, first.next_cursor)
+    assert set(json.loads(first.next_cursor or "")["streams"]) == {"search:acme", "new:widgets"}
+    assert set(json.loads(again.next_cursor or "")["streams"]) == {"search:acme"}
+    assert again.mentions == ()

@@ -350,3 +350,10 @@ def test_retry_after__reads_the_header_each_api_uses(headers: dict, expected: fl
     from connectors.http import retry_after
 
     assert retry_after(headers, default=7.0, now=60.0) == expected
+
+
+def test_poll__cursor_keeps_only_the_current_queries(fake: XFake) -> None:
+    fake.tweets.append(tweet(1))
+    cursor = json.dumps({"retired brand": str(ID0 + 9), ACME[0].query: str(ID0)})
+    batch = connector(fake).poll(ACME, cursor)
+    assert json.loads(batch.next_cursor or "") == {ACME[0].query: str(ID0 + 1)}
