@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from monitor.models import Author, Mention
-from monitor.rules.brand import Brand, Example
+from monitor.rules.brand import REVIEW_SOURCES, Brand, Example
 from monitor.rules.ruleset import RuleSet
 
 
@@ -25,10 +25,13 @@ def _default_source(brand: Brand) -> str:
 
 
 def example_mention(example: Example, brand: Brand) -> Mention:
-    """The mention an example stands for: its text plus the fields it sets."""
+    """The mention an example stands for: its text plus the fields it sets. An example from a
+    review source is a review of this brand, as the review connectors deliver it."""
     f = example.fields
+    source = str(f.get("source") or _default_source(brand))
     return Mention(
-        source=str(f.get("source") or _default_source(brand)),
+        source=source,
+        brand=brand.id if source in REVIEW_SOURCES else None,  # a review of this brand
         external_id=f"example:{example.file}:{example.line}",
         text=example.text,
         title=f.get("title"),

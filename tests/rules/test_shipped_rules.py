@@ -94,3 +94,13 @@ def test_shipped_rules__agree_with_demo_samples(shipped: RuleSet) -> None:
         if dropped != (item["expect"] == "drop"):
             disagreements.append((item["id"], item["expect"], str(item["text"])[:60]))
     assert disagreements == []
+
+
+def test_readme__the_documented_brand_loads_and_its_examples_pass(tmp_path: Path) -> None:
+    readme = (ROOT / "rules" / "README.md").read_text("utf-8")
+    block = readme.split("```yaml\n", 1)[1].split("```", 1)[0]
+    (tmp_path / "acme.yaml").write_text(block, encoding="utf-8")
+    rules = load_rules(tmp_path)
+    results = run_examples(rules)
+    assert len(results) == 6
+    assert [r.detail for r in results if not r.passed] == []
