@@ -83,7 +83,7 @@ class CasesMixin:
             if to_status is not None:
                 new_values["status"] = to_status
             new_values["updated_at"] = now
-            new_values["version"] = case.version + 1
+            version = new_values["version"] = case.version + 1  # the key names this version
             stmt = update(CaseRow).where(CaseRow.id == case_id, CaseRow.version == case.version)
             res = s.execute(stmt.values(**new_values))
             if not res.rowcount:  # type: ignore[attr-defined]
@@ -91,7 +91,7 @@ class CasesMixin:
             s.add(EventRow(case_id=case_id, actor=actor, action=action, from_status=from_status,
                            to_status=to_status or from_status, detail=detail or {}, at=now))
             if refresh_message and case.channel:
-                self._enqueue(s, key=f"update:{case_id}:{case.version + 1}", kind="update",
+                self._enqueue(s, key=f"update:{case_id}:{version}", kind="update",
                               case_id=case_id, channel=case.channel,
                               payload={"case_id": case_id})
             return True

@@ -60,11 +60,13 @@ def test_claim__two_agents_at_once_resolve_to_one_owner(store: Store) -> None:
         barrier = threading.Barrier(len(agents))
         outcomes: dict[str, triage.Outcome] = {}
 
-        def go(agent: str, cid: int = cid) -> None:
+        def go(agent: str, cid: int, barrier: threading.Barrier,
+               outcomes: dict[str, triage.Outcome]) -> None:
             barrier.wait()
             outcomes[agent] = triage.claim(store, cid, actor=agent)
 
-        threads = [threading.Thread(target=go, args=(a,)) for a in agents]
+        threads = [threading.Thread(target=go, args=(a, cid, barrier, outcomes))
+                   for a in agents]
         for t in threads:
             t.start()
         for t in threads:
