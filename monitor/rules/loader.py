@@ -5,11 +5,11 @@ from __future__ import annotations
 import logging
 import os
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 import yaml
-from yaml.nodes import Node, ScalarNode
+from yaml.nodes import MappingNode, Node, ScalarNode
 
 from monitor.errors import QuerySyntaxError, RuleError, RulesInvalid
 from monitor.models import LABELS, Label, Priority
@@ -251,6 +251,9 @@ def _read_file(path: Path, seen: dict[str, str]) -> tuple[list[Brand], list[Rule
         return [], [RuleError(msg.YAML_SYNTAX.format(problem=e), file=file)]
     if root is None:
         return [], []
+    if not isinstance(root, MappingNode):
+        doc.error(root, msg.TOP_LEVEL)
+        return [], doc.errors
     top = doc.mapping(root, TOP_KEYS, required=("brands",))
     brands: list[Brand] = []
     if top is not None and "brands" in top:
@@ -285,8 +288,3 @@ def load_rules(paths: Path | str | Sequence[Path | str]) -> RuleSet:
         raise RulesInvalid(errors)
     logger.info("loaded %d brand(s) from %d rules file(s)", len(ruleset), len(ruleset.files))
     return ruleset
-
-
-def iter_errors(errors: Iterable[RuleError]) -> Iterable[str]:
-    """`file:line:col: message` lines, as `rules check` prints them."""
-    return (str(e) for e in errors)

@@ -181,7 +181,7 @@ brands:
       "bad.yaml:4:25: expected true or false",
       "bad.yaml:5:27: channel 'care team' must be a #channel name or a Slack channel id"]),
     ("top level not a mapping", "- id: acme\n",
-     ["bad.yaml:1:1: expected a mapping of keys"]),
+     ["bad.yaml:1:1: the top level must be a mapping with a 'brands' list"]),
     ("no query and nothing to build one", """
 brands:
   - id: acme
