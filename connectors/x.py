@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
@@ -28,6 +29,19 @@ TWEET_FIELDS = ["created_at", "lang", "conversation_id", "referenced_tweets", "p
 USER_FIELDS = ["username", "name", "public_metrics", "verified"]
 SNOWFLAKE_EPOCH_MS = 1288834974657  # X ids since late 2010: (id >> 22) + epoch = ms since 1970
 SNOWFLAKE_MIN = 1 << 32
+
+
+class _RedactBearer(logging.Filter):
+    """tweepy logs request headers at debug, bearer token included: mask it."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if "Bearer " in message:
+            record.msg, record.args = re.sub(r"Bearer [^'\s,}]+", "Bearer ***", message), None
+        return True
+
+
+logging.getLogger("tweepy.client").addFilter(_RedactBearer())
 
 
 class Settings(BaseModel):

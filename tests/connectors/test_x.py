@@ -357,3 +357,12 @@ def test_poll__cursor_keeps_only_the_current_queries(fake: XFake) -> None:
     cursor = json.dumps({"retired brand": str(ID0 + 9), ACME[0].query: str(ID0)})
     batch = connector(fake).poll(ACME, cursor)
     assert json.loads(batch.next_cursor or "") == {ACME[0].query: str(ID0 + 1)}
+
+
+def test_poll__debug_logs_never_show_the_bearer_token(fake: XFake,
+                                                      caplog: pytest.LogCaptureFixture) -> None:
+    fake.tweets.append(tweet(1))
+    with caplog.at_level(logging.DEBUG):
+        connector(fake).poll(ACME, None)
+    assert "Making API request" in caplog.text  # tweepy did log its request headers
+    assert ENV["X_BEARER_TOKEN"] not in caplog.text and "Bearer ***" in caplog.text
