@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import time
 from collections import Counter
 from collections.abc import Mapping, Sequence
@@ -13,7 +14,6 @@ from typing import Any, ClassVar, NamedTuple
 from urllib.parse import urlsplit
 
 import praw
-import praw.exceptions
 import prawcore.exceptions as pce
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -121,8 +121,7 @@ class Settings(BaseModel):
     @classmethod
     def _names(cls, value: list[str]) -> list[str]:
         names = [v.strip().removeprefix("/").removeprefix("r/").strip("/") for v in value]
-        bad = [n for n in names if not n.replace("_", "").isalnum() or not 2 <= len(n) <= 21]
-        if bad:
+        if bad := [n for n in names if not re.fullmatch(r"[A-Za-z0-9_]{2,21}", n)]:
             raise ValueError(f"not a subreddit name: {bad[0]!r}")
         return list(dict.fromkeys(names))
 
@@ -206,10 +205,8 @@ class RedditConnector(Connector):
                     marks[key] = Watermark(t=newest[0], id=newest[2])
         except MonitorError:
             raise
-        except (pce.PrawcoreException, praw.exceptions.PRAWException) as exc:
-            raise self._map_error(exc) from exc
-        except Exception as exc:  # plugin boundary: praw may raise anything (e.g. KeyError on
-            # a 401 without www-authenticate); turn it into a SourceError the daemon backs off on
+        except Exception as exc:  # plugin boundary: praw/prawcore errors, and anything else
+            # they raise (KeyError on a 401 without www-authenticate) -> one SourceError
             raise self._map_error(exc) from exc
         ordered = sorted(mentions.values(), key=lambda m: (m.created_at, m.external_id))
         seen = (seen + [m.external_id for m in ordered])[-SEEN_LIMIT:]
@@ -293,7 +290,8 @@ class RedditConnector(Connector):
             return SourceError(NAME, f"malformed JSON from {urlsplit(exc.response.url).path}")
         if isinstance(exc, pce.RequestException):
             return SourceError(NAME, f"request failed: {type(exc.original_exception).__name__}")
-        response = getattr(exc, "response", None) or self.session.last_response
+        response = getattr(exc, "response", None)
+        response = self.session.last_response if response is None else response
         if response is not None and response.status_code >= 400:
             path = urlsplit(response.url).path
             err = error_for_status(NAME, response.status_code, response.headers, f"on {path}")
