@@ -51,6 +51,10 @@ class Doc:
             else:
                 if indent is None or node.style not in ("|", ">"):
                     indent = len(raw) - len(raw.lstrip()) if raw.strip() else indent
+                    if indent is not None and node.style in ("|", ">"):
+                        # an explicit indentation indicator (|2) keeps extra spaces in the value
+                        value = str(node.value).lstrip("\n")
+                        indent -= len(value) - len(value.lstrip(" "))
                 lead = indent or 0
             content = raw[lead:] if raw.strip() else ""
             if offset <= consumed + len(content):

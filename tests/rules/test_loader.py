@@ -233,3 +233,21 @@ def test_check_rules__hashtag_in_plain_scalar_gets_a_hint(tmp_path: Path) -> Non
     got = errors_of(tmp_path, "brands:\n  - id: acme\n    query: (acme OR #acme)\n")
     assert got == ["bad.yaml:3:12: bad query: unbalanced parentheses: this '(' is never closed "
                    "(a ' #' starts a YAML comment: put the query in quotes or after '|')"]
+
+
+SCALAR_STYLES = [
+    ("query: >\n      acme OR\n      OR b", "5:7"),
+    ("query: acme OR\n      OR b", "4:7"),
+    ('query: "acme OR\n      OR b"', "4:7"),
+    ("query: |-\n      acme\n\n      OR OR b", "6:10"),
+    ("query: |2\n        acme\n        OR OR b", "5:12"),
+    ("query: 'acme  AND  AND b'", "3:24"),
+]
+
+
+@pytest.mark.parametrize(("value", "where"), SCALAR_STYLES)
+def test_check_rules__query_errors_located_in_every_scalar_style(
+    tmp_path: Path, value: str, where: str
+) -> None:
+    got = errors_of(tmp_path, f"brands:\n  - id: x\n    {value}\n")
+    assert len(got) == 1 and got[0].startswith(f"bad.yaml:{where}: bad query: unexpected")
