@@ -132,6 +132,10 @@ class _ToAst(Transformer[Token, Node]):
             raise _fail(msg.OPERATOR_CASE.format(word=raw, op=op), pos, raw)
         if raw.startswith("-") and len(raw) > 1:
             return Not(_word_term(raw[1:], pos + 1))
+        if raw == "case:" or (raw.endswith(":") and raw[:-1] in FIELDS):
+            raise _fail(msg.FIELD_EMPTY.format(field=raw[:-1]), pos, raw)
+        if raw == "-" or (raw.startswith("-") and raw[1:2] in ("-", "*")):
+            raise _fail(msg.UNEXPECTED.format(what=f"'{raw}'"), pos, raw)
         if ":" in raw:
             prefix = raw.split(":", 1)[0].lower()
             close = difflib.get_close_matches(prefix, [*FIELDS, "case"], n=1, cutoff=0.7)

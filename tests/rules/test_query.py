@@ -55,6 +55,8 @@ ERRORS = [
     ("a*", "at least 2", 0),
     ('""', "empty phrase", 0),
     ("acme ()", "unexpected ')'", 6),
+    ("acme case:", "'case:' needs a value", 5),
+    ("acme - rocket", "unexpected '-'", 5),
 ]
 
 
