@@ -16,6 +16,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 from monitor import metrics
 from monitor.errors import RateLimited, SourceAuthError, SourceError
+from monitor.health import RULES_KEY
 from monitor.pipeline import PollStats
 from monitor.store.tables import utcnow
 
@@ -44,6 +45,7 @@ class Daemon:
         self._stop = threading.Event()
         self._backoff_until: dict[str, datetime] = {}
         self._disabled: dict[str, str] = {}
+        self._rules_state: dict[str, object] | None = None
 
     # -- one source ------------------------------------------------------------------------
 
@@ -131,7 +133,13 @@ class Daemon:
             metrics.OUTBOX_BACKLOG.labels(status).set(n)
 
     def reload_rules(self) -> None:
+        """Pick up edited rules files; a broken edit keeps the last good set, and the state is
+        recorded for `brand-monitor status` (which runs in another process)."""
         self.app.rules.refresh()
+        state = self.app.rules.status()
+        if state != self._rules_state:
+            self.app.store.kv_set(RULES_KEY, state)
+            self._rules_state = state
 
     # -- running -----------------------------------------------------------------------------
 

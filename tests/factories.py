@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from monitor.classify.base import ClassifierInput
 from monitor.models import (
     Author,
     Classification,
@@ -51,3 +53,24 @@ def item(m: Mention | None = None, *, label: Label = Label.COMPLAINT, brand: str
         reply=SuggestedReply(text=reply) if reply else None,
         channel=channel if label is not Label.OTHER else None,
     )
+
+
+class KeywordClassifier:
+    """Deterministic stand-in for the model in pipeline unit tests (the model has its own)."""
+
+    name = "keywords"
+
+    def __init__(self) -> None:
+        self.batches: list[int] = []
+
+    def classify(self, inputs: Sequence[ClassifierInput]) -> list[Classification]:
+        self.batches.append(len(inputs))
+        out = []
+        for i in inputs:
+            t = i.text.lower()
+            if "explode" in t:
+                raise RuntimeError("the model failed")
+            label = (Label.COMPLAINT if "broke" in t else Label.QUESTION if "?" in t
+                     else Label.PRAISE if "love" in t else Label.OTHER)
+            out.append(Classification(label=label, confidence=0.8, reasons=("kw",)))
+        return out

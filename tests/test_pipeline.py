@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from monitor.classify.base import ClassifierInput
 from monitor.config import SlackSettings
-from monitor.models import Batch, Classification, Label
+from monitor.models import Batch
 from monitor.pipeline import Pipeline
 from monitor.replies.templates import TemplateSuggester
 from monitor.rules.loader import load_rules
 from monitor.rules.ruleset import RuleSet
 from monitor.store import Store
 from tests import factories as f
+from tests.factories import KeywordClassifier
 
 RULES = """
 brands:
@@ -34,27 +34,6 @@ brands:
     replies:
       complaint: "Sorry {{ author }}, {{ brand }} will fix it."
 """
-
-
-class KeywordClassifier:
-    """Deterministic stand-in for the model in pipeline unit tests (the model has its own)."""
-
-    name = "keywords"
-
-    def __init__(self) -> None:
-        self.batches: list[int] = []
-
-    def classify(self, inputs: Sequence[ClassifierInput]) -> list[Classification]:
-        self.batches.append(len(inputs))
-        out = []
-        for i in inputs:
-            t = i.text.lower()
-            if "explode" in t:
-                raise RuntimeError("the model failed")
-            label = (Label.COMPLAINT if "broke" in t else Label.QUESTION if "?" in t
-                     else Label.PRAISE if "love" in t else Label.OTHER)
-            out.append(Classification(label=label, confidence=0.8, reasons=("kw",)))
-        return out
 
 
 @pytest.fixture
