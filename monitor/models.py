@@ -154,6 +154,7 @@ class SuggestedReply:
     kb_entry: str | None = None  # knowledge-base entry id, if one was used
     kb_url: str | None = None
     kb_score: float | None = None
+    reshare: bool = False  # praise marketing may want to reshare (a marker, never automatic)
 
 
 @dataclass(frozen=True, slots=True)
