@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import socket
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -157,3 +159,42 @@ def make(fake_server: FakeServer, tmp_path: Path) -> tuple[Connector, list[Sourc
     fake.posts.append(submission(104, title="Unrelated", selftext="nothing to see"))
     fake.comments += [comment(n, link=101) for n in (2001, 2002)]
     return connector(fake, subreddits=["widgets"]), [SourceQuery(brand="acme", query="acme")]
+
+
+class ConnectProxy:
+    """A loopback HTTPS proxy that records each CONNECT line and refuses the tunnel (the
+    FakeServer cannot speak TLS); enough to prove HTTPS_PROXY is used for https:// URLs."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+        self._sock = socket.create_server(("127.0.0.1", 0))
+        self._sock.settimeout(0.2)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self._sock.getsockname()[1]}"
+
+    def _serve(self) -> None:
+        while not self._stop.is_set():
+            try:
+                conn, _ = self._sock.accept()
+            except OSError:
+                continue
+            with conn:
+                conn.settimeout(1)
+                head = b""
+                while b"\r\n\r\n" not in head and (chunk := conn.recv(4096)):
+                    head += chunk
+                self.lines.append(head.split(b"\r\n", 1)[0].decode())
+                conn.sendall(b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n")
+
+    def __enter__(self) -> ConnectProxy:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        self._sock.close()

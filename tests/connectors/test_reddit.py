@@ -17,6 +17,7 @@ from tests.connectors.fakes_reddit import (
     ENV,
     SEARCH,
     T0,
+    ConnectProxy,
     RedditFake,
     comment,
     connector,
@@ -363,3 +364,14 @@ def test_poll__cursor_keeps_only_the_current_streams(fake: RedditFake) -> None:
     assert set(json.loads(first.next_cursor or "")["streams"]) == {"search:acme", "new:widgets"}
     assert set(json.loads(again.next_cursor or "")["streams"]) == {"search:acme"}
     assert again.mentions == ()
+
+
+def test_poll__https_proxy_is_used_for_https_urls(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    with ConnectProxy() as proxy:
+        monkeypatch.setenv("HTTPS_PROXY", proxy.url)
+        c = RedditConnector.from_settings({"reddit_url": "https://www.reddit.invalid"},
+                                          environ=ENV)
+        with pytest.raises(SourceError, match="request failed: ProxyError"):
+            c.poll(ACME, None)
+    assert proxy.lines[0].startswith("CONNECT www.reddit.invalid:443 ")

@@ -13,6 +13,7 @@ import pytest
 from connectors.x import XConnector
 from monitor.errors import ConfigError, NotConfigured, RateLimited, SourceAuthError, SourceError
 from monitor.models import SourceQuery
+from tests.connectors.fakes_reddit import ConnectProxy
 from tests.connectors.fakes_x import ENV, ID0, SEARCH, XFake, connector, tweet, user
 from tests.fakes.server import FakeServer, Request, Response
 
@@ -366,3 +367,12 @@ def test_poll__debug_logs_never_show_the_bearer_token(fake: XFake,
         connector(fake).poll(ACME, None)
     assert "Making API request" in caplog.text  # tweepy did log its request headers
     assert ENV["X_BEARER_TOKEN"] not in caplog.text and "Bearer ***" in caplog.text
+
+
+def test_poll__https_proxy_is_used_for_the_default_host(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    with ConnectProxy() as proxy:
+        monkeypatch.setenv("HTTPS_PROXY", proxy.url)
+        with pytest.raises(SourceError, match="request failed: ProxyError"):
+            XConnector.from_settings({}, environ=ENV).poll(ACME, None)
+    assert [line.split()[:2] for line in proxy.lines] == [["CONNECT", "api.twitter.com:443"]]
