@@ -50,3 +50,9 @@ FEEDBACK = {
 }
 REPLY_UNAVAILABLE = ("The reply editor is not installed in this brand-monitor; copy the "
                      "suggested reply from the message.")
+# Reminder thread replies; {ping} is the on-call group or owner mention, {label} lower case.
+REMIND_UNCLAIMED = "{ping} :bell: This {label} has waited {minutes} min and nobody has claimed it."
+REMIND_UNCLAIMED_NO_GROUP = (":bell: This {label} has waited {minutes} min and nobody has "
+                             "claimed it. (Set slack.oncall_group to ping the on-call group.)")
+REMIND_CLAIMED = ("{ping} :bell: You claimed this {label} {minutes} min ago and it is not "
+                  "marked handled yet.")

@@ -66,10 +66,12 @@ class CasesMixin:
         detail: dict[str, Any] | None = None,
         at: datetime | None = None,
         refresh_message: bool = True,
+        enqueue: Iterable[dict[str, Any]] = (),
     ) -> bool:
         """Change a case in one compare-and-set UPDATE (two agents clicking at once: one wins),
         record the audit event and queue the Slack message update. False if the case was not in
-        `allowed_from` (or does not exist): nothing changes."""
+        `allowed_from` (or does not exist): nothing changes. `enqueue`: more outbox rows
+        (keyword arguments of `enqueue`) queued in the same transaction, only if it happens."""
         now = at or utcnow()
         with self.session() as s:
             case = s.get(CaseRow, case_id)
@@ -94,6 +96,8 @@ class CasesMixin:
                 self._enqueue(s, key=f"update:{case_id}:{version}", kind="update",
                               case_id=case_id, channel=case.channel,
                               payload={"case_id": case_id})
+            for row in enqueue:
+                self._enqueue(s, **row)
             return True
 
     def add_event(self, case_id: int, *, actor: str, action: str,
