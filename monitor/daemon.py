@@ -42,6 +42,9 @@ class Daemon:
         self.rng = rng or random.Random()
         self.clock = clock
         self.jobs: list[Job] = []
+        # long-running services started with run_forever and stopped with it (Socket Mode)
+        self.on_start: list[Callable[[], object]] = []
+        self.on_stop: list[Callable[[], object]] = []
         self._stop = threading.Event()
         self._backoff_until: dict[str, datetime] = {}
         self._disabled: dict[str, str] = {}
@@ -181,16 +184,27 @@ class Daemon:
         previous = {sig: signal.signal(sig, self._on_signal)
                     for sig in (signal.SIGTERM, signal.SIGINT)}
         sched.start()
+        for start in self.on_start:
+            self._call_hook(start)
         logger.info("brand-monitor running: %d source(s), outbox every %.0fs",
                     len(self.app.connectors), self.app.settings.outbox.interval)
         try:
             self._stop.wait()
         finally:
             logger.info("stopping: finishing the work in flight")
+            for stop in self.on_stop:
+                self._call_hook(stop)
             sched.shutdown(wait=True)
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
             logger.info("stopped")
+
+    @staticmethod
+    def _call_hook(hook: Callable[[], object]) -> None:
+        try:
+            hook()
+        except Exception:  # a service failing to start/stop must not take the daemon down
+            logger.exception("daemon hook %s failed", getattr(hook, "__qualname__", hook))
 
     def _on_signal(self, signum: int, _frame: object) -> None:
         logger.info("received %s", signal.Signals(signum).name)
