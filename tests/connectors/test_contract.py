@@ -8,6 +8,7 @@ Each such source provides `tests/connectors/fakes_<name>.py` with
 from __future__ import annotations
 
 import importlib
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,20 @@ from monitor.models import Batch
 from tests.fakes.server import FakeServer
 
 CONNECTORS_DIR = Path(connectors.__file__).parent
+
+
+@pytest.fixture(scope="module")
+def shared_server() -> Iterator[FakeServer]:
+    with FakeServer() as server:  # one per module: each shutdown costs serve_forever's 0.5 s poll
+        yield server
+
+
+@pytest.fixture
+def fake_server(shared_server: FakeServer) -> FakeServer:
+    """A clean server per test (no routes, no requests), without a shutdown per test."""
+    shared_server.routes.clear()
+    shared_server.requests.clear()
+    return shared_server
 
 
 def _present() -> list[str]:
@@ -74,3 +89,8 @@ def test_connector__honours_the_contract(name: str, fake_server: FakeServer,
 
 def test_contract__covers_the_keyword_sources() -> None:
     assert {"reddit", "x"} <= set(_present())
+
+
+def test_contract__a_source_without_a_fakes_module_fails_loudly() -> None:
+    with pytest.raises(pytest.fail.Exception, match=r"add tests/connectors/fakes_nosuch\.py"):
+        _hook("nosuch")
