@@ -24,7 +24,7 @@ from tests.connectors.fakes_reddit import (
     listing,
     submission,
 )
-from tests.fakes.server import FakeServer, Request, Response
+from tests.fakes.server import FakeServer, Response
 
 ACME = [SourceQuery(brand="acme", query="acme")]
 CLOSE = {"Connection": "close"}  # what a server says to prawcore's token requests
@@ -94,7 +94,7 @@ def test_poll__first_poll_maps_submissions_and_comments(fake: RedditFake) -> Non
     assert (post.title, post.text, post.kind) == ("Acme router keeps dropping wifi",
                                                   "Third time this week, anyone else?", "post")
     assert post.created_at == datetime.fromtimestamp(T0 + 101, tz=UTC)
-    assert post.author.handle == "pat_q" and post.author.url.endswith("/user/pat_q")
+    assert post.author.handle == "pat_q" and (post.author.url or "").endswith("/user/pat_q")
     assert post.extra["subreddit"] == "widgets" and post.extra["score"] == 3
     assert link.text == "https://example.net/a"  # a link post's body is its URL
     assert (reply.kind, reply.parent_id, reply.title) == ("comment", "t3_2t", None)
@@ -343,17 +343,15 @@ def test_poll__password_grant_when_username_is_set(fake: RedditFake) -> None:
 
 def test_poll__http_proxy_is_honoured(fake_server: FakeServer,
                                       monkeypatch: pytest.MonkeyPatch) -> None:
-    proxied: list[Request] = []
-    RedditFake(fake_server)  # the proxy answers for the unreachable host below
-    fake_server.route("GET", SEARCH, lambda req: (proxied.append(req), Response(
-        200, listing([submission(101)])))[1])
+    fake = RedditFake(fake_server)  # the proxy answers for the unreachable host below
+    fake.posts.append(submission(101))
     monkeypatch.delenv("NO_PROXY", raising=False)
     monkeypatch.setenv("HTTP_PROXY", fake_server.url)
     c = RedditConnector.from_settings({"oauth_url": "http://oauth.reddit.invalid",
                                        "reddit_url": "http://www.reddit.invalid"}, environ=ENV)
     batch = c.poll(ACME, None)
     assert _ids(batch) == ["t3_2t"]
-    assert proxied[0].headers["host"] == "oauth.reddit.invalid"
+    assert fake_server.hits(SEARCH)[0].headers["host"] == "oauth.reddit.invalid"
     assert fake_server.hits("/api/v1/access_token")[0].headers["host"] == "www.reddit.invalid"
 
 
