@@ -22,6 +22,7 @@ from monitor.rules.compile_local import (
 )
 from monitor.rules.compile_source import source_queries
 from monitor.rules.query import Node as QNode
+from monitor.rules.query import Or
 from monitor.rules.tokenize import Anchor
 
 if TYPE_CHECKING:
@@ -104,7 +105,7 @@ class RuleSet:
             brand = self._by_id.get(mention.brand)
             if brand is None:
                 return Explanation(None, msg.NO_RULE)
-            review = Query(f"{brand.id}.review", "", brand.queries[0].node)
+            review = Query(f"{brand.id}.review", "", Or(()))  # matched by definition
             return self._verdict(brand, review, ctx, (brand.id,), matched_terms=False)
         excluded: list[Exclusion] = []
         candidates = [self.brands[i] for i in self._prefilter.candidates(ctx.lower)]
