@@ -114,6 +114,15 @@ def escape_markdown(value: str) -> str:
     return _MARKDOWN_SPECIAL.sub(r"\\\1", value)
 
 
+def other_mentions(text: str, *, keep: str | None, platform: Platform) -> list[str]:
+    """The @handles (and Reddit u/names) in `text` that are not the author's, in order."""
+    keep_l = (keep or "").lower()
+    found = [f"@{h}" for h in _AT_MENTION.findall(text) if h.lower() != keep_l]
+    if platform.address == "user":
+        found += [f"u/{h}" for h in _REDDIT_USER.findall(text) if h.lower() != keep_l]
+    return list(dict.fromkeys(found))
+
+
 def neutralise_mentions(text: str, *, keep: str | None, platform: Platform) -> str:
     """Remove the ping from every @handle (and Reddit u/name) except the author's own: the
     name stays readable but nobody else is notified."""

@@ -1,0 +1,73 @@
+"""Knowledge-base retrieval quality and speed: top-1 accuracy, false claims, threshold sweep.
+
+    .venv/bin/python benchmarks/bench_replies.py [--knowledge rules/knowledge] [--data FILE]
+
+Prints, for the labeled set in monitor/replies/eval_questions.yaml, the top-1 accuracy, the
+share of answerable questions claimed right / wrong and of unanswerable ones claimed (false
+claims) at each threshold, the threshold `calibrate` picks, and encoder throughput.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+from monitor.replies.evaluate import calibrate, load_items, metrics, score
+from monitor.replies.knowledge import load_knowledge
+from monitor.replies.retrieval import DEFAULT_THRESHOLD, EmbeddingCache, MiniLMEmbedder, Retriever
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--knowledge", type=Path, default=ROOT / "rules" / "knowledge")
+    parser.add_argument("--data", type=Path, default=None, help="labeled questions (YAML)")
+    parser.add_argument("--threads", type=int, default=1, help="torch CPU threads")
+    parser.add_argument("--misses", action="store_true", help="list wrong top-1 answers")
+    args = parser.parse_args()
+
+    import torch
+
+    torch.set_num_threads(args.threads)
+    kbs = load_knowledge(args.knowledge)
+    items = load_items(args.data)
+    embedder = MiniLMEmbedder()
+    retriever = Retriever(embedder, cache=EmbeddingCache(None))
+    t0 = time.perf_counter()
+    for kb in kbs.values():
+        retriever.warm(kb)
+    t_index = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    scored = score(items, kbs, retriever)
+    t_query = time.perf_counter() - t0
+
+    n_var = sum(len(e.questions) for kb in kbs.values() for e in kb.entries)
+    n_ent = sum(len(kb.entries) for kb in kbs.values())
+    print(f"knowledge: {n_ent} entries, {n_var} question variants, {len(kbs)} brands "
+          f"(indexed in {t_index:.1f}s incl. model load)")
+    at = metrics(scored, DEFAULT_THRESHOLD)
+    print(f"labeled set: {at.answerable} answerable, {at.unanswerable} unanswerable; "
+          f"{len(items) / t_query:.1f} mentions/s")
+    print(f"top-1 accuracy (answerable, no threshold): {at.top1:.1%}")
+    print("threshold  claimed-right  claimed-wrong  false-claims(unanswerable)")
+    for t in [0.45, 0.5, 0.525, 0.55, 0.575, 0.6, 0.625, 0.65, 0.7]:
+        m = metrics(scored, t)
+        mark = "  <- DEFAULT_THRESHOLD" if abs(t - DEFAULT_THRESHOLD) < 1e-9 else ""
+        print(f"  {t:.3f}      {m.claimed_correct:6.1%}        {m.wrong_claims:6.1%}"
+              f"         {m.false_claims:6.1%}{mark}")
+    best = calibrate(scored)
+    print(f"calibrated threshold (false and wrong claims <= 15%): {best.threshold:.3f} -> "
+          f"right {best.claimed_correct:.1%}, wrong {best.wrong_claims:.1%}, "
+          f"false claims {best.false_claims:.1%}")
+    if args.misses:
+        for s in scored:
+            got = s.top.entry.id if s.top else None
+            if s.item.expect and got != s.item.expect:
+                print(f"  miss [{s.item.brand}] {s.item.text[:70]!r}: {got} "
+                      f"({s.top.score if s.top else 0:.3f}), want {s.item.expect}")
+
+
+if __name__ == "__main__":
+    main()
