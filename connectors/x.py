@@ -99,8 +99,8 @@ class XConnector(Connector):
     def _poll_query(self, query: str, since: str | None, out: dict[str, Mention],
                     dropped: Counter[str]) -> str | None:
         """Fetch pages newest first; return the first page's meta.newest_id (the next since_id:
-        later pages are older, so only the first one knows the newest)."""
-        newest: str | None = None
+        later pages are older, so only the first one knows the newest) or the newest id seen."""
+        newest = 0
         token: str | None = None
         api_since = since
         for page_no in range(self.settings.max_pages):
@@ -115,34 +115,38 @@ class XConnector(Connector):
                 response = self._search(query, None, token)
             body = _json(response)
             meta: dict[str, Any] = body["meta"] if isinstance(body.get("meta"), dict) else {}
-            if page_no == 0:
-                newest = str(meta["newest_id"]) if meta.get("newest_id") else None
-            if body.get("errors"):
-                first = body["errors"][0] if isinstance(body["errors"], list) else body["errors"]
+            if page_no == 0 and str(meta.get("newest_id") or "").isdigit():
+                newest = int(meta["newest_id"])
+            errors = _listed(body.get("errors"))
+            if errors:
                 logger.warning("x: %d partial error(s) in search %r, data kept: %s",
-                               len(body["errors"]), query, _detail(first),
+                               len(errors), query, _detail(errors[0]),
                                extra={"source": NAME, "query": query})
-            users = {u.get("id"): u for u in (body.get("includes") or {}).get("users", [])
-                     if isinstance(u, dict)}
-            for tweet in body.get("data") or []:
+            includes: dict[str, Any] = body["includes"] if isinstance(
+                body.get("includes"), dict) else {}
+            users = {u.get("id"): u for u in _listed(includes.get("users")) if isinstance(u, dict)}
+            for tweet in _listed(body.get("data")):
                 mention, reason = to_mention(tweet, users)
                 if reason:
                     dropped[reason] += 1
                     logger.warning("x: dropped a tweet (%s) in search %r", reason, query,
                                    extra={"source": NAME, "query": query, "reason": reason})
-                elif mention and (since is None or int(mention.external_id) > int(since)):
-                    out.setdefault(mention.external_id, mention)
+                elif mention:
+                    newest = max(newest, int(mention.external_id))
+                    if since is None or int(mention.external_id) > int(since):
+                        out.setdefault(mention.external_id, mention)
             token = meta.get("next_token")
             if not token:
-                return newest
+                break
             if response.headers.get("x-rate-limit-remaining", "").strip() == "0":
                 logger.warning("x: rate-limit budget used up mid-search %r; older results "
                                "skipped", query, extra={"source": NAME, "query": query})
-                return newest
-        logger.warning("x: more than %d pages new for search %r since the last poll; older "
-                       "results skipped", self.settings.max_pages, query,
-                       extra={"source": NAME, "query": query})
-        return newest
+                break
+        else:
+            logger.warning("x: more than %d pages new for search %r since the last poll; older "
+                           "results skipped", self.settings.max_pages, query,
+                           extra={"source": NAME, "query": query})
+        return str(newest) if newest else None
 
     def _search(self, query: str, since: str | None, token: str | None) -> requests.Response:
         params: dict[str, Any] = {
@@ -226,6 +230,13 @@ def _json(response: requests.Response) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise SourceError(NAME, "malformed page: not a JSON object")
     return body
+
+
+def _listed(value: Any) -> list[Any]:
+    """A JSON value that should be a list, as one (a lone object becomes a list of one)."""
+    if isinstance(value, list):
+        return value
+    return [value] if isinstance(value, dict) else []
 
 
 def _detail(error: Any) -> str:

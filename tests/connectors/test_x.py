@@ -376,3 +376,12 @@ def test_poll__https_proxy_is_used_for_the_default_host(monkeypatch: pytest.Monk
         with pytest.raises(SourceError, match="request failed: ProxyError"):
             XConnector.from_settings({}, environ=ENV).poll(ACME, None)
     assert [line.split()[:2] for line in proxy.lines] == [["CONNECT", "api.twitter.com:443"]]
+
+
+def test_poll__page_without_meta_still_advances_the_cursor(fake: XFake) -> None:
+    page = {"data": [tweet(2), tweet(1)], "includes": {"users": [user()]}}
+    fake.server.route("GET", SEARCH, Response(200, page))
+    c = connector(fake)
+    first = c.poll(ACME, None)
+    assert json.loads(first.next_cursor or "") == {ACME[0].query: str(ID0 + 2)}
+    assert c.poll(ACME, first.next_cursor).mentions == ()
