@@ -14,6 +14,7 @@ logger = logging.getLogger(__name__)
 # Each entry: a function install(daemon) -> None that appends Job(...) to daemon.jobs.
 INSTALLERS = (
     "monitor.slack.reminders:install",
+    "monitor.slack.socket:install",  # Socket Mode service, started/stopped with run_forever
     "monitor.reports.jobs:install",
 )
 

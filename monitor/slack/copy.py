@@ -56,3 +56,32 @@ REMIND_UNCLAIMED_NO_GROUP = (":bell: This {label} has waited {minutes} min and n
                              "claimed it. (Set slack.oncall_group to ping the on-call group.)")
 REMIND_CLAIMED = ("{ping} :bell: You claimed this {label} {minutes} min ago and it is not "
                   "marked handled yet.")
+
+# `brand-monitor slack check` and `slack serve` lines (the operator reads these).
+CHECK = {
+    "auth_failed": "the bot token was rejected ({error}); set SLACK_BOT_TOKEN to the app's "
+                   "Bot User OAuth Token (xoxb-…)",
+    "auth_ok": "token ok: bot @{user} in workspace {team}",
+    "scope_missing": "scope {scope} is missing ({why}); add it in the app's OAuth & "
+                     "Permissions (or from deploy/slack-app-manifest.yaml) and reinstall",
+    "scope_optional": "optional scope {scope} not granted ({why})",
+    "list_failed": "cannot list channels ({error})",
+    "channel_missing": "{channel}: not found — create it, fix the name in the config/rules "
+                       "routing, or /invite @brand-monitor if it is private",
+    "channel_ok": "{channel}: the bot can post here",
+    "channel_join": "{channel}: public; the bot will join it on its first post",
+    "channel_invite": "{channel}: the bot is not a member — /invite @brand-monitor there",
+    "group_ok": "on-call group {group} (@{handle}) will be pinged by reminders",
+    "group_use_id": "slack.oncall_group is {group}; use the group id {id} instead",
+    "group_missing": "slack.oncall_group {group} is not a user group of this workspace",
+    "group_unchecked": "on-call group {group} not checked ({error})",
+    "socket_mode": "buttons: Socket Mode (SLACK_APP_TOKEN set) — `brand-monitor run` handles "
+                   "them",
+    "http_mode": "buttons: HTTP mode — run `brand-monitor slack serve` behind your public "
+                 "Request URL",
+    "no_interactivity": "buttons: nothing handles them — set SLACK_APP_TOKEN (Socket Mode) or "
+                        "SLACK_SIGNING_SECRET and run `brand-monitor slack serve`",
+    "need_env": "{names} not set; export {names} from the app's settings (never in a file)",
+    "serving": "listening on http://{host}:{port}{path} (Slack Request URL for "
+               "Interactivity); Ctrl-C stops",
+}

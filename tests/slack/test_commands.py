@@ -1,0 +1,140 @@
+"""`slack serve|check`, the HTTP server over loopback, and secrets kept out of logs."""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from slack_bolt import App
+from typer.testing import CliRunner
+
+from monitor.outbox import OutboxWorker
+from monitor.slack import commands
+from monitor.slack.http import make_app_server
+from monitor.store import Store
+from tests.fakes.slack import FakeSlack
+from tests.slack.conftest import (
+    SIGNING_SECRET,
+    TOKEN,
+    TrackingExecutor,
+    block_actions,
+    click,
+    post_case,
+    signed_request,
+)
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def served(bolt: App) -> Iterator[str]:
+    server = make_app_server(bolt, host="127.0.0.1", port=0)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    server.server_close()
+
+
+def _post(url: str, body: str, headers: dict[str, str]) -> int:
+    req = urllib.request.Request(url, data=body.encode(), headers=headers, method="POST")
+    try:
+        with urllib.request.urlopen(req, timeout=10) as resp:
+            return int(resp.status)
+    except urllib.error.HTTPError as e:
+        return int(e.code)
+
+
+def test_http_server__signed_click_over_loopback_claims_the_case(
+        store: Store, worker: OutboxWorker, slack: FakeSlack, served: str,
+        executor: TrackingExecutor) -> None:
+    case_id, msg = post_case(store, worker, slack)
+    with urllib.request.urlopen(f"{served}/health", timeout=5) as resp:
+        assert resp.read() == b"ok\n"
+    body, headers = signed_request(block_actions(msg, "case_claim", user="U0SAM0001"))
+    forged = dict(headers, **{"x-slack-signature": "v0=" + "0" * 64})
+    assert _post(f"{served}/slack/events", body, forged) == 401
+    assert store.get_case(case_id)[0].status == "new"  # type: ignore[index]
+    assert _post(f"{served}/slack/events", body, headers) == 200
+    executor.drain()
+    assert store.get_case(case_id)[0].owner == "U0SAM0001"  # type: ignore[index]
+    assert len(msg.updates) == 1
+    assert _post(f"{served}/elsewhere", body, headers) == 404
+
+
+def test_serve__without_secrets_exits_1_with_one_line() -> None:
+    result = runner.invoke(commands.app, ["serve"])
+    assert result.exit_code == 1
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1
+    assert "SLACK_SIGNING_SECRET and SLACK_BOT_TOKEN not set" in lines[0]
+
+
+@pytest.fixture
+def check_env(monkeypatch: pytest.MonkeyPatch, slack: FakeSlack, tmp_path: Path) -> Path:
+    monkeypatch.setenv("SLACK_BOT_TOKEN", TOKEN)
+    config = tmp_path / "config.yaml"
+    config.write_text(json.dumps({
+        "data_dir": str(tmp_path), "rules_dir": str(tmp_path / "no-rules"),
+        "slack": {"base_url": slack.base_url, "default_channel": "#social-care",
+                  "channels": {"praise": "#marketing", "question": "#care-lumo"},
+                  "oncall_group": "S0ONCALL01"}}))
+    return config
+
+
+def test_check__healthy_workspace_passes(check_env: Path, slack: FakeSlack) -> None:
+    result = runner.invoke(commands.app, ["check", "--config", str(check_env)])
+    assert result.exit_code == 0, result.output
+    assert "token ok: bot @brand-monitor in workspace Fake" in result.output
+    assert "#social-care: the bot can post here" in result.output
+    assert "on-call group S0ONCALL01 (@care-oncall)" in result.output
+    assert "FAIL" not in result.output
+
+
+def test_check__names_each_problem_and_exits_1(check_env: Path, slack: FakeSlack) -> None:
+    slack.scopes = "chat:write,channels:read,groups:read,groups:history"
+    slack.outside |= {"C0MARKET01", "C0LUMO0001"}
+    slack.private.add("C0LUMO0001")
+    result = runner.invoke(commands.app, ["check", "--config", str(check_env)])
+    assert result.exit_code == 1
+    out = result.output
+    assert "FAIL scope channels:history is missing" in out
+    assert "optional scope channels:join not granted" in out
+    assert "FAIL #marketing: the bot is not a member" in out  # cannot join without the scope
+    assert "FAIL #care-lumo: the bot is not a member" in out
+    slack.scopes += ",channels:history,channels:join"
+    out = runner.invoke(commands.app, ["check", "--config", str(check_env)]).output
+    assert "#marketing: public; the bot will join it on its first post" in out
+    assert "FAIL #care-lumo" in out  # private: only an invite helps
+
+
+def test_check__rejected_token_is_one_clear_line(check_env: Path, slack: FakeSlack) -> None:
+    slack.fail("auth.test", error="invalid_auth")
+    result = runner.invoke(commands.app, ["check", "--config", str(check_env)])
+    assert result.exit_code == 1
+    assert "FAIL the bot token was rejected (invalid_auth)" in result.output
+    assert TOKEN not in result.output
+
+
+def test_logs__never_contain_tokens_or_the_signing_secret(
+        store: Store, worker: OutboxWorker, slack: FakeSlack, bolt: App,
+        executor: TrackingExecutor, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
+    case_id, msg = post_case(store, worker, slack)
+    slack.fail("chat.update", status=500)
+    click(bolt, executor, block_actions(msg, "case_claim", user="U0SAM0001"))
+    slack.fail("chat.update", error="invalid_auth")
+    worker.run_once()
+    click(bolt, executor, block_actions(msg, "case_claim", user="U0SAM0001"),
+          secret="wrong-secret")
+    assert "message update failed" in caplog.text  # the failures were logged ...
+    assert "invalid_auth" in caplog.text
+    assert TOKEN not in caplog.text  # ... without the secrets
+    assert SIGNING_SECRET not in caplog.text
+    assert store.get_case(case_id)[0].status == "claimed"  # type: ignore[index]
