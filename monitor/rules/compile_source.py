@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 
 from monitor.models import SourceQuery
 from monitor.rules.brand import REVIEW_SOURCES, Brand
-from monitor.rules.query import And, Field, Near, Node, Or, Term
+from monitor.rules.query import And, Field, Near, Node, Not, Or, Term
 
 logger = logging.getLogger(__name__)
 
@@ -93,17 +93,55 @@ def _pack(terms: Sequence[str], suffix: str, limit: int) -> list[str]:
     return out
 
 
-def _keyword_terms(brand: Brand, source: str, render: Callable[[Term], str]) -> list[str]:
-    terms: list[Term] = []
+def render(node: Node, term: Callable[[Term], str]) -> str | None:
+    """The node in search syntax, relaxed for recall: NEAR becomes AND, conjuncts the search
+    cannot express (NOT, field filters) are left out; None if the node cannot be relaxed
+    safely (an OR with such a branch, a lone NOT)."""
+    if isinstance(node, Term):
+        return term(node)
+    if isinstance(node, Or):
+        parts = [render(c, term) for c in node.children]
+        if any(p is None for p in parts):
+            return None
+        unique = list(dict.fromkeys(p for p in parts if p is not None))
+        return unique[0] if len(unique) == 1 else "(" + " OR ".join(unique) + ")"
+    if isinstance(node, And | Near):
+        children = node.children if isinstance(node, And) else node.operands
+        kept = [p for p in (render(c, term) for c in children) if p is not None]
+        if not kept:
+            return None
+        return kept[0] if len(kept) == 1 else "(" + " ".join(kept) + ")"
+    return None
+
+
+def _disjuncts(node: Node) -> list[Node]:
+    """Top-level alternatives, each searchable on its own (so long queries can be split)."""
+    if isinstance(node, Or):
+        return [d for c in node.children for d in _disjuncts(c)]
+    if isinstance(node, And):
+        searchable = [c for c in node.children if not isinstance(c, Field | Not)]
+        if len(searchable) == 1:
+            return _disjuncts(searchable[0])
+    return [node]
+
+
+def _keyword_terms(brand: Brand, source: str, term: Callable[[Term], str], limit: int
+                   ) -> list[str]:
+    parts: list[str] = []
     for query in brand.queries:
         allowed = _top_fields(query.node, "source")
         if allowed is not None and source not in allowed:
             continue
-        got = required_terms(query.node)
-        terms.extend(got if got is not None else _fallback_terms(brand))
+        for alternative in _disjuncts(query.node):
+            text = render(alternative, term)
+            if text is not None and len(text) <= limit // 2:
+                parts.append(text)
+                continue
+            got = required_terms(alternative)
+            parts.extend(term(t) for t in (got if got is not None else _fallback_terms(brand)))
     unique: dict[str, str] = {}  # both searches ignore case: keep the first spelling
-    for t in terms:
-        unique.setdefault(render(t).lower(), render(t))
+    for text in parts:
+        unique.setdefault(text.lower(), text)
     return list(unique.values())
 
 
@@ -150,11 +188,12 @@ def source_queries(brands: Sequence[Brand], source: str) -> list[SourceQuery]:
         elif source == "x":
             limit = QUERY_LIMITS["x"]
             suffix = _x_suffix(brand, limit)
-            for q in _pack(_keyword_terms(brand, "x", _x_term), suffix, limit):
+            for q in _pack(_keyword_terms(brand, "x", _x_term, limit), suffix, limit):
                 out.append(SourceQuery(brand.id, q))
         elif source == "reddit":
             suffix = _reddit_suffix(brand)
-            terms = _keyword_terms(brand, "reddit", _reddit_term)
-            for q in _pack(terms, suffix, QUERY_LIMITS["reddit"]):
+            limit = QUERY_LIMITS["reddit"]
+            terms = _keyword_terms(brand, "reddit", _reddit_term, limit)
+            for q in _pack(terms, suffix, limit):
                 out.append(SourceQuery(brand.id, q))
     return out

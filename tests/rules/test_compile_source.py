@@ -36,13 +36,28 @@ def test_source_queries__reddit_is_coarse_and_plain(tmp_path: Path) -> None:
         '(acme OR "acme labs") subreddit:rockets']
 
 
-def test_source_queries__near_pushes_down_one_side(tmp_path: Path) -> None:
+def test_source_queries__near_and_and_are_relaxed_to_and(tmp_path: Path) -> None:
     rs = load_yaml(tmp_path, """
         brands:
           - id: lumo
-            query: '"lumo bank" OR (case:Lumo NEAR/3 (card OR account OR app))'
+            query: |
+              "lumo bank" OR (case:Lumo NEAR/3 (card OR account OR app))
+              OR (lumo* rating:<=2 NOT lamp)
         """)
-    assert rs.source_queries("x")[0].query.startswith('("lumo bank" OR Lumo)')
+    assert rs.source_queries("x")[0].query.startswith(
+        '("lumo bank" OR (Lumo (card OR account OR app)) OR lumo) -is:retweet')
+
+
+def test_source_queries__or_with_an_unsearchable_branch_falls_back(tmp_path: Path) -> None:
+    rs = load_yaml(tmp_path, """
+        brands:
+          - id: acme
+            names: [Acme]
+            query: "(acme (rocket OR NOT anvil)) OR (NOT x OR y) OR zeta"
+            exclude: {own_accounts: false, retweets: false}
+        """)
+    # the lone NOT x cannot be searched for: the brand name stands in for it
+    assert rs.source_queries("x")[0].query == "(acme OR y OR zeta)"
 
 
 def test_source_queries__no_required_term_falls_back_to_names(tmp_path: Path) -> None:
