@@ -1,0 +1,78 @@
+"""Every user-facing line of the reports: CLI errors and tables, the chart, Slack digest, alerts."""
+
+from __future__ import annotations
+
+# -- command line ---------------------------------------------------------------------------
+BAD_SINCE = "expected a period like 24h, 7d or 2w, got {value!r}"
+BAD_PNG = "cannot write the chart to {path} ({reason})"
+WROTE_PNG = "chart written to {path}"
+HELP_SINCE = "Period to report on, ending now: 24h, 7d, 2w …"
+HELP_BRAND = "Only this brand (as named in the rules files)."
+HELP_JSON = "Print JSON for scripts (nothing else goes to stdout)."
+HELP_PNG = "Also draw a PNG chart of daily volume by label and response time."
+TABLE_TITLE = "Mentions {start} → {end} UTC{brand}"
+TABLE_RESPONSE = "Response (complaints and questions)"
+NO_VALUE = "–"
+
+# -- chart ------------------------------------------------------------------------------------
+CHART_TITLE = "Mentions per day by label{brand}"
+CHART_SUBTITLE = "{start} – {end} UTC · {total} mentions"
+CHART_Y_LEFT = "mentions per day"
+CHART_Y_RIGHT = "median first response ({unit})"
+CHART_X = "day (UTC)"
+CHART_RESPONSE = "median first response"
+CHART_NO_RESPONSE = "no responses recorded yet"
+CHART_EMPTY = "no mentions in this period"
+
+# -- weekly digest (Slack mrkdwn; public text is escaped where it is inserted) -------------------
+DIGEST_FALLBACK = "Weekly brand mentions, {week}"
+DIGEST_TITLE = "*Weekly brand mentions · {start} – {end}*"
+DIGEST_TOTAL = "*{n}* mentions {change}"
+DIGEST_LABELS = "{parts}"
+DIGEST_LABEL_PART = "{title} *{n}* {change}"
+DIGEST_RESPONSE = ("First response (median) *{median}* {change} · p90 {p90} · "
+                   "answered within target *{share}*")
+DIGEST_NO_RESPONSE = "No complaint or question was claimed or handled this week."
+DIGEST_FCR = "Resolved at first contact: *{share}* of {n} handled"
+DIGEST_BRANDS = "By brand: {parts}"
+DIGEST_QUOTES = "*Best praise this week*"
+DIGEST_NO_QUOTES = "_No praise this week._"
+DIGEST_QUOTE_BY = "— {author}{followers} · {link}"
+DIGEST_CHART_TITLE = "Mentions and response time, {week}"
+CHANGE = "({arrow} {pct} vs {previous})"
+CHANGE_NEW = "(new; none the week before)"
+CHANGE_FLAT = "(same as the week before)"
+FOLLOWERS = " ({n} followers)"
+
+# -- spike alert --------------------------------------------------------------------------------
+SPIKE_HEADER = "🚨 Complaint spike: {brand}"
+SPIKE_FALLBACK = "Complaint spike: {brand}, {count} complaints in the last hour"
+SPIKE_BODY = ("*{count} complaints* about *{brand}* in the last hour ({start}–{end} UTC). "
+              "Usually {mean:.1f} ± {std:.1f} at this hour (last {days} days).")
+SPIKE_PING = "{group} please take a look."
+SPIKE_EXAMPLES = "*Top examples*"
+SPIKE_EXAMPLE_BY = "— {author}{followers} · {link}"
+
+LABEL_TITLE = {"complaint": "Complaints", "question": "Questions", "praise": "Praise",
+               "other": "Other"}
+SOURCE_TITLE = {"x": "X", "reddit": "Reddit", "appstore": "App Store",
+                "googleplay": "Google Play", "trustpilot": "Trustpilot", "rss": "Feed",
+                "sample": "Sample"}
+
+
+def duration(seconds: float | None) -> str:
+    """12s, 14m, 2h 05m, 3d 4h: short enough for a table cell and a Slack line."""
+    if seconds is None:
+        return NO_VALUE
+    s = round(seconds)
+    if s < 60:
+        return f"{s}s"
+    if s < 3600:
+        return f"{s // 60}m"
+    if s < 86400:
+        return f"{s // 3600}h {s % 3600 // 60:02d}m"
+    return f"{s // 86400}d {s % 86400 // 3600}h"
+
+
+def percent(share: float) -> str:
+    return f"{100 * share:.0f}%"

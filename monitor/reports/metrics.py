@@ -1,0 +1,217 @@
+"""Report metrics as pure functions over store facts: volumes, response times, trends."""
+
+from __future__ import annotations
+
+import math
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING, Any, cast
+
+from monitor.models import LABELS, Priority
+from monitor.triage import first_response_seconds, resolution_seconds
+
+if TYPE_CHECKING:
+    from monitor.reports.queries import CaseFact, Facts, MentionFact
+    from monitor.store.tables import EventRow
+
+ACTIONABLE = ("complaint", "question")  # the labels the team is measured on answering
+LABEL_ORDER = tuple(lb.value for lb in LABELS)
+TOP_AUTHORS = 5
+
+
+def percentile(values: Iterable[float], q: float) -> float:
+    """Linear interpolation between closest ranks (numpy's default); 0.0 for no values."""
+    data = sorted(values)
+    if not data:
+        return 0.0
+    pos = (len(data) - 1) * q
+    lo, hi = math.floor(pos), math.ceil(pos)
+    return data[lo] + (data[hi] - data[lo]) * (pos - lo)
+
+
+@dataclass(frozen=True, slots=True)
+class Durations:
+    """Seconds: how many, median, 90th percentile."""
+
+    count: int = 0
+    median: float = 0.0
+    p90: float = 0.0
+
+    @classmethod
+    def of(cls, values: Sequence[float]) -> Durations:
+        return cls(len(values), percentile(values, 0.5), percentile(values, 0.9))
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """Answered within the target, per priority. `due` counts cases answered plus those still
+    unanswered past the target (younger unanswered cases can still make it and are left out)."""
+
+    priority: str
+    target_minutes: int
+    cases: int = 0
+    due: int = 0
+    within: int = 0
+    share: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class Trend:
+    current: int = 0
+    previous: int = 0
+    change_pct: float | None = 0.0  # None when there was nothing to compare with
+
+
+@dataclass(frozen=True, slots=True)
+class Author:
+    source: str
+    handle: str
+    mentions: int
+    followers: int | None
+    labels: dict[str, int]
+
+
+@dataclass
+class Report:
+    start: datetime
+    end: datetime
+    brand: str | None
+    mentions: int = 0
+    cases: int = 0  # actionable cases (complaints and questions posted to Slack)
+    answered: int = 0
+    first_response: Durations = field(default_factory=Durations)
+    resolution: Durations = field(default_factory=Durations)
+    within_target: list[Target] = field(default_factory=list)
+    within_target_share: float = 0.0
+    first_contact_resolution: float = 0.0
+    handled: int = 0
+    by_brand: dict[str, int] = field(default_factory=dict)
+    by_label: dict[str, int] = field(default_factory=dict)
+    by_source: dict[str, int] = field(default_factory=dict)
+    by_day: dict[str, dict[str, int]] = field(default_factory=dict)  # day -> label -> count
+    first_response_by_day: dict[str, float | None] = field(default_factory=dict)  # median s
+    praise: Trend = field(default_factory=Trend)
+    top_authors: list[Author] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        out = asdict(self)
+        out["start"], out["end"] = self.start.isoformat(), self.end.isoformat()
+        return out
+
+
+def priority_name(value: int) -> str:
+    try:
+        return Priority(value).name.lower()
+    except ValueError:
+        return str(value)
+
+
+def days(start: datetime, end: datetime) -> list[date]:
+    """Every UTC calendar day the window [start, end) touches."""
+    first, last = start.date(), (end - timedelta(microseconds=1)).date()
+    return [first + timedelta(days=i) for i in range((last - first).days + 1)]
+
+
+def _events(case: CaseFact) -> Sequence[EventRow]:
+    # monitor.triage reads only .id/.action/.actor/.at, which EventFact carries
+    return cast("Sequence[EventRow]", case.events)
+
+
+def response_seconds(case: CaseFact) -> float | None:
+    """Created -> the first claim or 'handled' by a person (monitor.triage's definition;
+    'not relevant' is not a response, and a reopen does not reset it)."""
+    return first_response_seconds(_events(case))
+
+
+def handled_seconds(case: CaseFact) -> float | None:
+    """Created -> handled, for a case whose latest close is 'handled' and that was not
+    reopened after it; None otherwise (open, or closed as not relevant)."""
+    if case.status != "handled":
+        return None
+    return resolution_seconds(_events(case))
+
+
+def targets_met(cases: Sequence[CaseFact], targets: Mapping[str, int], now: datetime
+                ) -> list[Target]:
+    by_priority: dict[str, list[CaseFact]] = defaultdict(list)
+    for c in cases:
+        by_priority[priority_name(c.priority)].append(c)
+    out: list[Target] = []
+    names = sorted(set(targets) | set(by_priority),
+                   key=lambda n: -Priority[n.upper()] if n.upper() in Priority.__members__ else 9)
+    for name in names:
+        minutes = int(targets.get(name, 0))
+        group = by_priority.get(name, [])
+        due = within = 0
+        for c in group:
+            seconds = response_seconds(c)
+            if seconds is not None:
+                due += 1
+                within += seconds <= minutes * 60
+            elif minutes and now - c.created_at > timedelta(minutes=minutes):
+                due += 1
+        out.append(Target(name, minutes, len(group), due, within, within / due if due else 0.0))
+    return out
+
+
+def trend(current: int, previous: int) -> Trend:
+    if previous:
+        return Trend(current, previous, round(100.0 * (current - previous) / previous, 1))
+    return Trend(current, previous, 0.0 if current == 0 else None)
+
+
+def top_authors(mentions: Sequence[MentionFact], n: int = TOP_AUTHORS) -> list[Author]:
+    counts: Counter[tuple[str, str]] = Counter((m.source, m.author_handle) for m in mentions)
+    labels: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
+    followers: dict[tuple[str, str], int | None] = {}
+    for m in mentions:
+        key = (m.source, m.author_handle)
+        labels[key][m.label] += 1
+        if m.author_followers is not None:
+            followers[key] = max(followers.get(key) or 0, m.author_followers)
+    ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0][1], kv[0][0]))[:n]
+    return [Author(src, handle, count, followers.get((src, handle)), dict(labels[(src, handle)]))
+            for (src, handle), count in ranked]
+
+
+def build_report(facts: Facts, *, targets: Mapping[str, int], now: datetime) -> Report:
+    w = facts.window
+    r = Report(start=w.start, end=w.end, brand=w.brand, mentions=len(facts.mentions))
+    day_keys = [d.isoformat() for d in days(w.start, w.end)]
+    r.by_day = {d: dict.fromkeys(LABEL_ORDER, 0) for d in day_keys}
+    for m in facts.mentions:
+        r.by_brand[m.brand or "-"] = r.by_brand.get(m.brand or "-", 0) + 1
+        r.by_label[m.label] = r.by_label.get(m.label, 0) + 1
+        r.by_source[m.source] = r.by_source.get(m.source, 0) + 1
+        day = r.by_day.setdefault(m.created_at.date().isoformat(), dict.fromkeys(LABEL_ORDER, 0))
+        day[m.label] = day.get(m.label, 0) + 1
+    for counts in (r.by_brand, r.by_label, r.by_source):
+        ordered = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+        counts.clear()
+        counts.update(ordered)
+
+    cases = [c for c in facts.cases if c.label in ACTIONABLE and c.status != "ignored"]
+    responses = [(c, s) for c in cases if (s := response_seconds(c)) is not None]
+    r.cases, r.answered = len(cases), len(responses)
+    r.first_response = Durations.of([s for _, s in responses])
+    r.resolution = Durations.of([s for c in cases if (s := handled_seconds(c)) is not None])
+    r.within_target = targets_met(cases, targets, now)
+    due = sum(t.due for t in r.within_target)
+    r.within_target_share = sum(t.within for t in r.within_target) / due if due else 0.0
+    ever_handled = [c for c in cases
+                    if any(e.action == "handled" and e.actor != "system" for e in c.events)]
+    first_contact = [c for c in ever_handled if c.status == "handled" and not c.reopened
+                     and not any(e.action == "reopened" for e in c.events)]
+    r.handled = len(ever_handled)
+    r.first_contact_resolution = len(first_contact) / len(ever_handled) if ever_handled else 0.0
+
+    per_day: dict[str, list[float]] = defaultdict(list)
+    for c, s in responses:
+        per_day[c.created_at.date().isoformat()].append(s)
+    r.first_response_by_day = {d: (percentile(per_day[d], 0.5) if per_day.get(d) else None)
+                               for d in r.by_day}
+    r.praise = trend(r.by_label.get("praise", 0), facts.previous_praise)
+    r.top_authors = top_authors(facts.mentions)
+    return r

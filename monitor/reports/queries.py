@@ -1,0 +1,170 @@
+"""Read what the reports need from the store for one time window: plain tuples, few queries."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import func, select
+
+from monitor.errors import ConfigError
+from monitor.reports import copy
+from monitor.store.tables import CaseRow, EventRow, MentionRow
+
+if TYPE_CHECKING:
+    from sqlalchemy.sql import Select
+
+    from monitor.store import Store
+
+# The events that decide response metrics; the rest of the audit trail is not read.
+METRIC_ACTIONS = ("created", "claimed", "handled", "not_relevant", "reopened")
+_SINCE = re.compile(r"^\s*(\d+)\s*([hdw])\s*$", re.IGNORECASE)
+_UNITS = {"h": "hours", "d": "days", "w": "weeks"}
+# A case's current label (it may have been corrected in Slack), else the classifier's.
+LABEL = func.coalesce(CaseRow.label, MentionRow.label)
+
+
+def parse_since(text: str) -> timedelta:
+    """'24h', '7d', '2w' -> a timedelta; anything else is a ConfigError naming the option."""
+    m = _SINCE.match(text or "")
+    if not m or int(m.group(1)) == 0:
+        raise ConfigError(copy.BAD_SINCE.format(value=text), key="--since")
+    return timedelta(**{_UNITS[m.group(2).lower()]: int(m.group(1))})
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    """Mentions posted in [start, end), optionally of one brand."""
+
+    start: datetime
+    end: datetime
+    brand: str | None = None
+
+    def previous(self) -> Window:
+        """The window of the same length just before this one."""
+        return Window(self.start - (self.end - self.start), self.start, self.brand)
+
+
+@dataclass(frozen=True, slots=True)
+class MentionFact:
+    id: int
+    brand: str | None
+    source: str
+    label: str
+    created_at: datetime
+    author_handle: str
+    author_followers: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class EventFact:
+    """The fields of an audit event the metrics read (duck-types EventRow for monitor.triage)."""
+
+    id: int
+    action: str
+    actor: str
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class CaseFact:
+    id: int
+    label: str
+    priority: int
+    status: str
+    created_at: datetime
+    reopened: int
+    events: tuple[EventFact, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Facts:
+    """Everything a report is computed from."""
+
+    window: Window
+    mentions: list[MentionFact]
+    cases: list[CaseFact]
+    previous_praise: int
+
+
+@dataclass(frozen=True, slots=True)
+class Quote:
+    """A mention worth quoting in Slack (praise for the digest, complaints for a spike)."""
+
+    text: str
+    url: str | None
+    source: str
+    author_handle: str
+    author_followers: int | None
+    confidence: float
+    created_at: datetime
+
+
+def _in_window(stmt: Select[Any], window: Window) -> Select[Any]:
+    stmt = stmt.where(MentionRow.created_at >= window.start, MentionRow.created_at < window.end)
+    if window.brand:
+        stmt = stmt.where(MentionRow.brand == window.brand)
+    return stmt
+
+
+def load_facts(store: Store, window: Window) -> Facts:
+    """Mentions of the window with their cases and the cases' metric events: three queries."""
+    mention_q = _in_window(
+        select(MentionRow.id, MentionRow.brand, MentionRow.source, LABEL, MentionRow.created_at,
+               MentionRow.author_handle, MentionRow.author_followers, CaseRow.id,
+               CaseRow.priority, CaseRow.status, CaseRow.created_at, CaseRow.reopened)
+        .outerjoin(CaseRow, CaseRow.mention_id == MentionRow.id), window)
+    event_q = _in_window(
+        select(EventRow.case_id, EventRow.id, EventRow.action, EventRow.actor, EventRow.at)
+        .join(CaseRow, CaseRow.id == EventRow.case_id)
+        .join(MentionRow, MentionRow.id == CaseRow.mention_id)
+        .where(EventRow.action.in_(METRIC_ACTIONS)), window)
+    mentions: list[MentionFact] = []
+    case_rows: list[tuple[Any, ...]] = []
+    events: dict[int, list[EventFact]] = defaultdict(list)
+    with store.session() as s:
+        for (mid, brand, source, label, created, handle, followers, case_id, priority, status,
+             case_created, reopened) in s.execute(mention_q):
+            mentions.append(MentionFact(mid, brand, source, label, created, handle, followers))
+            if case_id is not None:
+                case_rows.append((case_id, label, priority, status, case_created, reopened))
+        for case_id, eid, action, actor, at in s.execute(event_q):
+            events[case_id].append(EventFact(eid, action, actor, at))
+        previous_praise = count_label(s, window.previous(), "praise")
+    cases = [CaseFact(cid, label, int(priority or 0), status, created, int(reopened or 0),
+                      tuple(sorted(events.get(cid, ()), key=lambda e: (e.at, e.id))))
+             for cid, label, priority, status, created, reopened in case_rows]
+    return Facts(window, mentions, cases, previous_praise)
+
+
+def count_label(s: Any, window: Window, label: str) -> int:
+    stmt = _in_window(select(func.count()).select_from(MentionRow)
+                      .outerjoin(CaseRow, CaseRow.mention_id == MentionRow.id)
+                      .where(label == LABEL), window)
+    return int(s.scalar(stmt) or 0)
+
+
+def label_times(store: Store, window: Window, label: str) -> list[tuple[str, datetime]]:
+    """(brand, posted at) of every mention with `label` in the window (spike baselines)."""
+    stmt = _in_window(select(MentionRow.brand, MentionRow.created_at)
+                      .outerjoin(CaseRow, CaseRow.mention_id == MentionRow.id)
+                      .where(label == LABEL, MentionRow.brand.is_not(None)), window)
+    with store.session() as s:
+        return [(str(b), at) for b, at in s.execute(stmt)]
+
+
+def quotes(store: Store, window: Window, label: str, *, limit: int) -> list[Quote]:
+    """Up to `limit` mentions with `label`, most confident first, then most followed."""
+    stmt = _in_window(
+        select(MentionRow.text, MentionRow.url, MentionRow.source, MentionRow.author_handle,
+               MentionRow.author_followers, MentionRow.confidence, MentionRow.created_at)
+        .outerjoin(CaseRow, CaseRow.mention_id == MentionRow.id)
+        .where(label == LABEL)
+        .order_by(MentionRow.confidence.desc(),
+                  func.coalesce(MentionRow.author_followers, 0).desc(), MentionRow.id)
+        .limit(limit), window)
+    with store.session() as s:
+        return [Quote(*row) for row in s.execute(stmt)]
