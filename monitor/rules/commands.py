@@ -139,7 +139,8 @@ def match(
     quote: Annotated[bool, typer.Option("--quote", help="The post is a quote post.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
-    """Explain which brand and rule match a text, with matched terms, or why none does."""
+    """Explain which brand and rule match a text, with matched terms, or why none does.
+    Exits 0 with an answer either way; non-zero only when the rules or config are broken."""
     ruleset = _load(rules, config)
     mention = Mention(
         source=source, external_id="cli", text=text, title=title,
@@ -152,8 +153,7 @@ def match(
         typer.echo(json.dumps(explanation_json(found, mention.full_text), ensure_ascii=False))
     else:
         _print_explanation(found, mention.full_text)
-    if found.match is None:
-        raise typer.Exit(1)
+    # "no match" is an answer, not an error: exit 0 either way (errors exit non-zero)
 
 
 def _print_explanation(found: Explanation, text: str) -> None:

@@ -84,15 +84,14 @@ def test_test__failure_exits_1_and_says_why(rules_dir: Path) -> None:
 
 def match_json(rules_dir: Path, *args: str) -> dict[str, object]:
     result = runner.invoke(app, ["match", "--rules", str(rules_dir), "--json", *args])
-    assert result.exit_code in (0, 1), result.output
-    out = json.loads(result.stdout)
-    assert out["matched"] is (result.exit_code == 0)
+    assert result.exit_code == 0, result.output
+    out: dict[str, object] = json.loads(result.stdout)
     return out
 
 
 def test_match__json_with_terms_spans_priority_and_override(rules_dir: Path) -> None:
     out = match_json(rules_dir, "--text", "We're hiring at Acme Labs! no lawsuit")
-    assert out["brand"] == "acme" and out["rule"] == "acme.query"
+    assert out["matched"] is True and out["brand"] == "acme" and out["rule"] == "acme.query"
     assert out["terms"] == ["acme", '"acme labs"']
     assert out["spans"] == [
         {"term": "acme", "start": 16, "end": 20, "text": "Acme"},
@@ -113,12 +112,13 @@ def test_match__json_explains_an_exclusion(rules_dir: Path) -> None:
 
 def test_match__json_no_rule(rules_dir: Path) -> None:
     out = match_json(rules_dir, "--text", "nothing to see", "--source", "reddit")
+    assert out["matched"] is False
     assert out["reason"] == "no rule" and out["brand"] is None
 
 
 def test_match__human_output(rules_dir: Path) -> None:
     result = runner.invoke(app, ["match", "--rules", str(rules_dir), "--text", "acme", "--retweet"])
-    assert result.exit_code == 1
+    assert result.exit_code == 0
     assert result.stdout.splitlines() == ["no match: excluded: retweet",
                                           "  acme: excluded by retweets are excluded"]
     result = runner.invoke(app, ["match", "--rules", str(rules_dir), "--text", "hi acme"])
