@@ -51,7 +51,7 @@ for _name, _target in _GROUPS.items():
         app.add_typer(_group, name=_name)  # type: ignore[arg-type]
 for _name, _target in _COMMANDS.items():
     if (_command := _optional(_target)) is not None:
-        app.command(_name)(_command)  # type: ignore[arg-type]
+        app.command(_name)(_command)  # type: ignore[type-var]
 
 
 def setup_logging(level: str) -> None:
