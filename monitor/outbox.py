@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import logging
 import random
 from dataclasses import dataclass, field
@@ -94,6 +95,11 @@ class OutboxWorker:
                 logger.info("outbox: %s was already in Slack (ts %s); not posting again",
                             row.key, found[1])
                 return
+        if row.kind == "upload":
+            channel, _file_id = self._upload(row)
+            self._sent(row, channel, None)  # a file share has no message ts to thread under
+            stats.sent += 1
+            return
         rendered = self._render(row)
         if rendered is None:  # nothing to send any more (case gone, update superseded)
             self.store.mark_sent(row.id, channel=None, ts=None)
@@ -153,6 +159,19 @@ class OutboxWorker:
                 return None  # no thread reply when there is no history to show
             return render_history(mention.author_handle, self.slack.history_days, pairs)
         return str(payload.get("text", "")), list(payload.get("blocks") or [])
+
+    def _upload(self, row: OutboxRow) -> tuple[str, str | None]:
+        """An "upload" row: payload {"filename", "title", "content_b64", "initial_comment"}."""
+        payload = row.payload or {}
+        try:
+            content = base64.b64decode(payload["content_b64"], validate=True)
+        except (KeyError, ValueError) as e:
+            raise DeliveryError(f"outbox row {row.key}: no valid file content",
+                                retryable=False) from e
+        return self.delivery.upload(channel=row.channel, filename=str(payload["filename"]),
+                                    content=content, title=str(payload.get("title") or ""),
+                                    initial_comment=str(payload.get("initial_comment") or ""),
+                                    key=row.key)
 
     def _failed(self, row: OutboxRow, e: DeliveryError, stats: OutboxStats, now: datetime
                 ) -> bool:

@@ -6,12 +6,13 @@ import logging
 import re
 import urllib.error
 from datetime import datetime
+from pathlib import Path
 from typing import Any, Protocol
 
 from rich.console import Console
 from rich.panel import Panel
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
+from slack_sdk.errors import SlackApiError, SlackRequestError
 
 from monitor.errors import DeliveryError
 
@@ -39,6 +40,12 @@ class Delivery(Protocol):
     def find(self, *, channel: str, key: str, since: datetime, thread_ts: str | None = None
              ) -> tuple[str, str] | None:
         """The message an earlier, interrupted attempt posted under `key`, if Slack has it."""
+        ...
+
+    def upload(self, *, channel: str, filename: str, content: bytes, title: str,
+               initial_comment: str, key: str) -> tuple[str, str | None]:
+        """Share a file (a report chart) in `channel` with `initial_comment` (mrkdwn) as its
+        message; returns (channel id, file id or None)."""
         ...
 
 
@@ -71,6 +78,29 @@ class SlackDelivery:
 
     def update(self, *, channel: str, ts: str, text: str, blocks: list[dict[str, Any]]) -> None:
         self._call("chat_update", channel=channel, ts=ts, text=text, blocks=blocks)
+
+    def upload(self, *, channel: str, filename: str, content: bytes, title: str,
+               initial_comment: str, key: str) -> tuple[str, str | None]:
+        """files_upload_v2 (getUploadURLExternal -> upload -> completeUploadExternal); the
+        last step needs a channel id, so '#name' is resolved first."""
+        channel_id = self.channel_id(channel)
+        if channel_id is None:
+            raise DeliveryError(f"Slack files_upload_v2: channel_not_found {channel}"
+                                f"{_HINTS['channel_not_found']}", retryable=False)
+        args: dict[str, Any] = dict(channel=channel_id, file=content, filename=filename,
+                                    title=title, initial_comment=initial_comment)
+        try:
+            try:
+                resp = self._call("files_upload_v2", joinable=True, **args)
+            except _NotInChannel:
+                self._join(channel_id)
+                resp = self._call("files_upload_v2", **args)
+        except SlackRequestError as e:  # the upload step itself failed (HTTP status != 200)
+            raise DeliveryError(f"Slack files_upload_v2: {e}") from e
+        file_id = (resp.get("file") or {}).get("id")
+        logger.info("uploaded %s to %s (file %s)", filename, channel, file_id,
+                    extra={"channel": channel, "outbox_key": key})
+        return channel_id, str(file_id) if file_id else None
 
     def find(self, *, channel: str, key: str, since: datetime, thread_ts: str | None = None
              ) -> tuple[str, str] | None:
@@ -176,8 +206,10 @@ def _delivery_error(method: str, e: SlackApiError, *, channel: str | None = None
 class TerminalDelivery:
     """Renders each message in the terminal, showing what Slack would show (no token set)."""
 
-    def __init__(self, console: Console | None = None) -> None:
+    def __init__(self, console: Console | None = None, *, files_dir: Path | None = None
+                 ) -> None:
         self.console = console or Console()
+        self.files_dir = files_dir  # where upload() writes files (default: the working dir)
         self._n = 0
 
     def post(self, *, channel: str, text: str, blocks: list[dict[str, Any]], key: str,
@@ -196,6 +228,21 @@ class TerminalDelivery:
     def find(self, *, channel: str, key: str, since: datetime, thread_ts: str | None = None
              ) -> tuple[str, str] | None:
         return None  # the terminal keeps no history; re-rendering a message is harmless
+
+    def upload(self, *, channel: str, filename: str, content: bytes, title: str,
+               initial_comment: str, key: str) -> tuple[str, str | None]:
+        """Write the file under files_dir and show the message with the file's path."""
+        from rich.markup import escape as rich_escape
+
+        folder = self.files_dir or Path.cwd()
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / Path(filename).name
+        path.write_bytes(content)
+        body = rich_escape(_plain(initial_comment))
+        self.console.print(Panel(f"{body}\n[dim]{rich_escape(title)}: {rich_escape(str(path))}[/]",
+                                 title=f"{channel} · file", title_align="left",
+                                 border_style="cyan"))
+        return channel, None
 
 
 _SLACK_LINK = re.compile(r"<(https?://[^|>]+)\|([^>]+)>")
