@@ -48,6 +48,13 @@ class Response:
 Handler = Callable[[Request], Response]
 
 
+def _always(resp: Response) -> Handler:
+    def handler(_req: Request) -> Response:
+        return resp
+
+    return handler
+
+
 class FakeServer:
     """Route (METHOD, path) or (METHOD, path-prefix + '*') to handlers; records every request.
 
@@ -86,6 +93,9 @@ class FakeServer:
                 try:
                     self.send_response(resp.status)
                     headers = {"Content-Type": "application/json", **resp.headers}
+                    if req.headers.get("connection", "").lower() == "close":
+                        headers.setdefault("Connection", "close")
+                        self.close_connection = True
                     for k, v in headers.items():
                         self.send_header(k, v)
                     self.send_header("Content-Length", str(len(data)))
@@ -98,16 +108,17 @@ class FakeServer:
 
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _H)
         self._httpd.daemon_threads = True
-        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
+        self._thread = threading.Thread(target=self._httpd.serve_forever,
+                                        kwargs={"poll_interval": 0.05}, daemon=True)
 
     @property
     def url(self) -> str:
-        host, port = self._httpd.server_address[:2]
-        return f"http://{host}:{port}"
+        port = self._httpd.server_address[1]
+        return f"http://127.0.0.1:{port}"
 
     def route(self, method: str, path: str, handler: Handler | Response) -> None:
         """Register a handler; a Response is served as-is every time. Later routes win."""
-        h: Handler = handler if callable(handler) else (lambda _req, r=handler: r)
+        h: Handler = handler if not isinstance(handler, Response) else _always(handler)
         self.routes.insert(0, (method.upper(), path, h))
 
     def _find(self, method: str, path: str) -> Handler | None:
