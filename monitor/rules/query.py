@@ -24,6 +24,7 @@ FIELDS = ("source", "lang", "author", "subreddit", "rating", "followers")
 NUMERIC_FIELDS = ("rating", "followers")
 KNOWN_SOURCES = ("reddit", "x", "appstore", "googleplay", "trustpilot", "rss", "sample")
 _OPERATOR_WORDS = {"and": "AND", "or": "OR", "not": "NOT", "near": "NEAR/n"}
+_NEEDS_QUOTES = re.compile(r'^-|[\s()":]')
 _CMP = re.compile(r"(<=|>=|<|>|=)?(-?\d{1,12})$")
 
 
@@ -39,7 +40,9 @@ class Term:
     @property
     def text(self) -> str:
         inner = " ".join(self.words)
-        shown = f'"{inner}"' if len(self.words) > 1 else inner
+        bare = len(self.words) == 1 and not _NEEDS_QUOTES.search(inner) and (
+            inner.lower() not in _OPERATOR_WORDS and not inner.upper().startswith("NEAR/"))
+        shown = inner if bare else f'"{inner}"'
         return f"case:{shown}" if self.case_sensitive else shown
 
 

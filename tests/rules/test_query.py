@@ -19,7 +19,7 @@ SHAPES = [
     ("rating:<=2 followers:>10000", "(rating:<=2 AND followers:>10000)"),
     ("source:X,Reddit", "source:x,reddit"),
     ("ORANGE NOTE NEARBY ANDROID", "(ORANGE AND NOTE AND NEARBY AND ANDROID)"),
-    ("https://parcelly.com/x", "https://parcelly.com/x"),
+    ("https://parcelly.com/x", '"https://parcelly.com/x"'),
     ("-spam acme", "(NOT spam AND acme)"),
     ("((a))", "a"),
 ]
