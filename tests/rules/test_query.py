@@ -22,6 +22,8 @@ SHAPES = [
     ("https://parcelly.com/x", '"https://parcelly.com/x"'),
     ("-spam acme", "(NOT spam AND acme)"),
     ("((a))", "a"),
+    ('" ( "', '"("'),  # a one-word phrase that looks like syntax stays quoted
+    ('"OR"', '"OR"'),
 ]
 
 
