@@ -36,14 +36,17 @@ def _author(m: MentionRow) -> str:
 
 
 def status_line(case: CaseRow) -> str:
-    owner = case.owner or "someone"
+    who = f"<@{case.owner}>" if case.owner else "someone"
     if case.status == "handled" and case.handled_at:
         minutes = max(0, round((case.handled_at - case.created_at).total_seconds() / 60))
-        return copy.STATUS_LINE["handled"].format(owner=owner, minutes=minutes)
+        return copy.STATUS_LINE["handled_in"].format(who=who, minutes=minutes)
     if case.status == "claimed":
-        return copy.STATUS_LINE["claimed"].format(owner=owner, when=_when(case.claimed_at))
-    template = copy.STATUS_LINE.get(case.status, case.status)
-    return template.format(owner=owner)
+        return copy.STATUS_LINE["claimed"].format(who=who, when=_when(case.claimed_at))
+    template = copy.STATUS_LINE.get(case.status, escape(case.status))
+    line = template.format(who=who)
+    if case.status == "new" and case.reopened:
+        line += copy.REOPENED_NOTE.format(n=case.reopened)
+    return line
 
 
 def render_case(case: CaseRow, mention: MentionRow, *, max_text_chars: int = 1500
@@ -91,7 +94,8 @@ def render_case(case: CaseRow, mention: MentionRow, *, max_text_chars: int = 150
                    "elements": [{"type": "mrkdwn", "text": status_line(case)}]})
     blocks.append({"type": "actions", "block_id": f"case:{case.id}",
                    "elements": _actions(case)})
-    fallback = f"{copy.LABEL_TITLE.get(label, label)} about {mention.brand}: " \
+    # the fallback text is what notifications show, and Slack parses it as mrkdwn too
+    fallback = f"{copy.LABEL_TITLE.get(label, label)} about {escape(mention.brand or '?')}: " \
                f"{escape(truncate(mention.text or '', 200)[0])}"
     return fallback, blocks
 
@@ -116,8 +120,8 @@ def _actions(case: CaseRow) -> list[dict[str, Any]]:
         elements.append(_button(copy.BUTTON_NOT_RELEVANT, NOT_RELEVANT, case))
     else:
         elements.append(_button(copy.BUTTON_REOPEN, REOPEN, case))
-    options = [{"text": {"type": "plain_text", "text": copy.LABEL_TITLE[v]},
-                "value": f"{case.id}:{v}"} for v in LABELS]
+    options: list[dict[str, Any]] = [{"text": {"type": "plain_text", "text": copy.LABEL_TITLE[v]},
+                                      "value": f"{case.id}:{v}"} for v in LABELS]
     current = next(o for o in options if o["value"].endswith(f":{case.label}")) \
         if case.label in LABELS else None
     select: dict[str, Any] = {"type": "static_select", "action_id": CHANGE_LABEL,
@@ -129,17 +133,36 @@ def _actions(case: CaseRow) -> list[dict[str, Any]]:
     return elements
 
 
+def _outcome(c: CaseRow) -> str:
+    outcome = copy.HISTORY_OUTCOME.get(c.status, c.status.replace("_", " "))
+    if c.owner and c.status in ("claimed", "handled", "not_relevant"):
+        outcome += f" by <@{c.owner}>"
+    return outcome
+
+
 def render_history(author: str, days: int, pairs: list[tuple[MentionRow, CaseRow]]
                    ) -> tuple[str, list[dict[str, Any]]]:
-    """The thread reply listing the same author's earlier mentions and their outcomes."""
+    """The thread reply listing the same author's earlier mentions: when, label, outcome (and
+    who), a link to the original and what we replied, so nobody asks the customer twice."""
     if not pairs:
         text = copy.HISTORY_NONE.format(author=escape(author), days=days)
         return text, [{"type": "context", "elements": [{"type": "mrkdwn", "text": text}]}]
-    lines = [copy.HISTORY_TITLE.format(author=escape(author), days=days)]
+    title = copy.HISTORY_TITLE.format(author=escape(author), days=days)
+    items: list[str] = []
     for m, c in pairs:
         snippet = escape(truncate((m.title + " — " if m.title else "") + m.text, 140)[0])
-        outcome = c.status.replace("_", " ")
-        lines.append(f"• {_when(m.created_at)} · {copy.LABEL_TITLE.get(c.label, c.label)} · "
-                     f"{outcome} · {link(m.url, 'link')}\n    {snippet}")
-    text = "\n".join(lines)
-    return text, [{"type": "section", "text": {"type": "mrkdwn", "text": text[:2900]}}]
+        line = (f"• {_when(m.created_at)} · {copy.LABEL_TITLE.get(c.label, c.label)} · "
+                f"{_outcome(c)} · {link(m.url, 'link')}\n    {snippet}")
+        if c.reply_final:
+            reply = escape(truncate(c.reply_final, 140)[0])
+            line += "\n    " + copy.HISTORY_REPLY.format(reply=reply)
+        items.append(line)
+    # keep whole items within Slack's 3000-character section limit
+    text, shown = title, 0
+    for line in items:
+        if len(text) + len(line) + 1 > 2800:
+            break
+        text, shown = f"{text}\n{line}", shown + 1
+    if shown < len(items):
+        text += "\n" + copy.HISTORY_MORE.format(n=len(items) - shown)
+    return text, [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]

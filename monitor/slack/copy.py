@@ -18,12 +18,15 @@ SOURCE_TITLE = {
     "trustpilot": "Trustpilot",
     "rss": "Feed",
 }
-STATUS_LINE = {
+STATUS_LINE = {  # {who} is "<@U…>" (or "someone"), {when} a Slack date
     "new": "New — nobody has claimed this yet",
-    "claimed": "Claimed by <@{owner}> {when}",
-    "handled": "Handled by <@{owner}> in {minutes} min",
-    "not_relevant": "Marked not relevant by <@{owner}>",
+    "claimed": "Claimed by {who} {when}",
+    "handled_in": "Handled by {who} in {minutes} min",
+    "handled": "Handled by {who}",
+    "not_relevant": "Marked not relevant by {who}",
+    "ignored": "Stored as other — not triaged",
 }
+REOPENED_NOTE = " (reopened ×{n})"
 BUTTON_CLAIM = "Claim"
 BUTTON_HANDLED = "Mark handled"
 BUTTON_NOT_RELEVANT = "Not relevant"
@@ -36,6 +39,15 @@ UNCERTAIN = "⚠️ low confidence — please check the label"
 CUT_NOTICE = "… (cut; read the whole post at the link)"
 HISTORY_TITLE = "*Earlier mentions by {author} (last {days} days)*"
 HISTORY_NONE = "No earlier mentions by {author} in the last {days} days."
+HISTORY_OUTCOME = {
+    "new": "open, unclaimed",
+    "claimed": "being handled",
+    "handled": "handled",
+    "not_relevant": "not relevant",
+    "ignored": "not posted (other)",
+}
+HISTORY_REPLY = "_our reply:_ {reply}"
+HISTORY_MORE = "… and {n} more"
 
 # Ephemeral lines for the agent whose click did nothing (triage refusals); {owner} is a user id.
 FEEDBACK = {

@@ -1,0 +1,124 @@
+"""Untrusted public text in Block Kit: no pings, no disguised links, Slack limits respected."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from datetime import timedelta
+from typing import Any
+
+from monitor.models import Author, Priority
+from monitor.outbox import OutboxWorker
+from monitor.slack.blocks import render_case, render_history
+from monitor.store import Store
+from tests import factories as f
+from tests.fakes.slack import FakeSlack, Message
+from tests.slack.conftest import post_case
+
+ATTACKS = ["<!channel>", "<!here>", "<!everyone>", "<@U0VICTIM1>", "<#C0SOCIAL01>",
+           "<https://evil.example|bank.com>", "<!subteam^S0ONCALL01>", "<mailto:a@b.c|x>"]
+PAYLOAD = " ".join(ATTACKS) + " *bold* & _more_"
+
+
+def mrkdwn_texts(msg: Message) -> list[str]:
+    """The fallback text and every mrkdwn string in the blocks (what Slack parses)."""
+    out = [msg.text]
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if node.get("type") == "mrkdwn":
+                out.append(node["text"])
+            for v in node.values():
+                walk(v)
+        elif isinstance(node, list):
+            for v in node:
+                walk(v)
+
+    walk(msg.blocks)
+    return out
+
+
+def assert_inert(texts: list[str]) -> None:
+    joined = "\n".join(texts)
+    for attack in ATTACKS:
+        assert attack not in joined
+    # every remaining <…> is markup we wrote: a date, our link, or an agent from a signed click
+    for token in re.findall(r"<([^>]*)>", joined):
+        assert token.startswith(("!date^", "https://x.com/", "@U0SAM")), token
+
+
+def hostile_item(**kw: Any) -> Any:
+    m = f.mention(PAYLOAD, title=f"Title {PAYLOAD}", source="reddit",
+                  author=Author(handle="eve<!here>", name="<@U0VICTIM1> Eve", followers=5),
+                  extra={"subreddit": "<!channel>"},
+                  url="https://x.com/eve/status/1|<!channel>", **kw)
+    item = f.item(m, reply=f"Hi {PAYLOAD}", priority=Priority.HIGH)
+    cls = dataclasses.replace(item.classification, reasons=("<!channel> said 'broken'",))
+    match = dataclasses.replace(item.match, priority_reasons=("<@U0VICTIM1> has followers",))
+    return dataclasses.replace(item, classification=cls, match=match)
+
+
+def test_render_case__hostile_text_everywhere_is_shown_not_parsed(
+        store: Store, worker: OutboxWorker, slack: FakeSlack) -> None:
+    case_id, msg = post_case(store, worker, slack, item=hostile_item())
+    texts = mrkdwn_texts(msg)
+    assert_inert(texts)
+    joined = "\n".join(texts)
+    assert "&lt;!channel&gt;" in joined and "&lt;@U0VICTIM1&gt; Eve" in joined
+    assert "*bold* &amp; _more_" in joined  # formatting is harmless and kept
+    assert "r/&lt;!channel&gt;" in joined  # subreddit
+    assert "<https://x.com/eve/status/1%7C%3C!channel%3E|open original>" in joined
+    assert msg.raw["unfurl_links"] is False and msg.raw["unfurl_media"] is False
+    case, mention = store.get_case(case_id)  # type: ignore[misc]
+    case.owner, case.status, case.claimed_at = "U0SAM0001", "claimed", case.created_at
+    _text, blocks = render_case(case, mention)
+    assert_inert(mrkdwn_texts(Message("C", "1", _text, blocks)))
+
+
+def test_render_case__untrusted_url_schemes_are_not_linked(store: Store, worker: OutboxWorker,
+                                                           slack: FakeSlack) -> None:
+    item = f.item(f.mention("hello", url="javascript:alert(1)"))
+    _case_id, msg = post_case(store, worker, slack, item=item)
+    assert "javascript" not in "\n".join(mrkdwn_texts(msg))
+
+
+def test_render_case__long_text_is_cut_with_a_pointer_and_fits_slack(
+        store: Store, worker: OutboxWorker, slack: FakeSlack) -> None:
+    _case_id, msg = post_case(store, worker, slack,
+                              item=f.item(f.mention("word & <!here> " * 2000)))
+    body = msg.blocks[1]["text"]["text"]
+    assert len(body) <= 3000 and "cut; read the whole post" in body
+    assert_inert(mrkdwn_texts(msg))
+    assert all(len(t) <= 3000 for t in mrkdwn_texts(msg)[1:])
+    assert len(msg.blocks[0]["text"]["text"]) <= 150
+
+
+def test_render_history__hostile_earlier_mentions_are_escaped_with_outcomes(
+        store: Store, worker: OutboxWorker, slack: FakeSlack) -> None:
+    earlier = hostile_item(created_at=f.NOW - timedelta(days=3))
+    (old_id,) = store.save_batch("reddit", [earlier], None)
+    store.transition(old_id, actor="U0SAM0001", action="handled", to_status="handled",
+                     values={"owner": "U0SAM0001", "reply_final": "Sorry <!channel>, DM us"})
+    again = f.item(f.mention("still broken", source="reddit",
+                             author=Author(handle="eve<!here>")))
+    _case_id, msg = post_case(store, worker, slack, item=again)
+    worker.run_once()
+    (reply,) = [m for m in slack.posted(top_level=False) if m.thread_ts == msg.ts]
+    text = reply.blocks[0]["text"]["text"]
+    assert_inert(mrkdwn_texts(reply))
+    assert "Earlier mentions by eve&lt;!here&gt;" in text
+    assert "handled by <@U0SAM0001>" in text
+    assert "_our reply:_ Sorry &lt;!channel&gt;, DM us" in text
+
+
+def test_render_history__many_items_stay_within_one_section() -> None:
+    m = f.mention("x" * 200)
+    from monitor.store.tables import CaseRow, MentionRow
+
+    row = MentionRow(source="x", external_id="1", text="y " * 100, author_handle="a",
+                     created_at=m.created_at, url=m.url, label="complaint", confidence=0.9)
+    case = CaseRow(id=1, status="handled", label="complaint", owner="U0SAM0001",
+                   reply_final="z " * 100)
+    text, blocks = render_history("a", 30, [(row, case)] * 40)
+    assert len(blocks[0]["text"]["text"]) <= 3000
+    assert "more" in text.splitlines()[-1]
