@@ -50,12 +50,16 @@ def load_items(path: Path | None = None) -> list[EvalItem]:
 
 def score(items: Sequence[EvalItem], kbs: Mapping[str, KnowledgeBase], retriever: Retriever
           ) -> list[Scored]:
-    out = []
-    for item in items:
-        kb = kbs.get(item.brand) or KnowledgeBase(item.brand)
-        ranked = [h for h in retriever.rank(kb, item.text) if item.label in h.entry.applies_to]
-        out.append(Scored(item, ranked[0] if ranked else None))
-    return out
+    """Each item with its best entry for its label (one encoder batch per brand)."""
+    tops: dict[int, Hit | None] = {}
+    for brand in dict.fromkeys(i.brand for i in items):
+        idx = [n for n, i in enumerate(items) if i.brand == brand]
+        kb = kbs.get(brand) or KnowledgeBase(brand)
+        ranked = retriever.rank_many(kb, [items[n].text for n in idx])
+        for n, hits in zip(idx, ranked, strict=True):
+            fit = [h for h in hits if items[n].label in h.entry.applies_to]
+            tops[n] = fit[0] if fit else None
+    return [Scored(item, tops[n]) for n, item in enumerate(items)]
 
 
 def metrics(scored: Sequence[Scored], threshold: float) -> Metrics:

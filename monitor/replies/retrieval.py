@@ -160,15 +160,23 @@ class Retriever:
 
     def rank(self, kb: KnowledgeBase, text: str) -> list[Hit]:
         """Every entry with its score, best first."""
-        query = query_text(text, brand=kb.brand, names=kb.names)
-        if not kb.entries or not query:
-            return []
+        return self.rank_many(kb, [text])[0]
+
+    def rank_many(self, kb: KnowledgeBase, texts: Sequence[str]) -> list[list[Hit]]:
+        """`rank` for several mentions of one brand, embedded in one batch."""
+        queries = [query_text(t, brand=kb.brand, names=kb.names) for t in texts]
+        out: list[list[Hit]] = [[] for _ in texts]
+        todo = [i for i, q in enumerate(queries) if q]
+        if not kb.entries or not todo:
+            return out
         vecs, owner = self._index(kb)
-        sims = vecs @ self.embedder.embed([query])[0]
-        best = np.full(len(kb.entries), -1.0)
-        np.maximum.at(best, owner, sims)
-        order = np.argsort(-best, kind="stable")
-        return [Hit(kb.entries[i], float(best[i])) for i in order]
+        sims = self.embedder.embed([queries[i] for i in todo]) @ vecs.T
+        for row, i in zip(sims, todo, strict=True):
+            best = np.full(len(kb.entries), -1.0)
+            np.maximum.at(best, owner, row)
+            order = np.argsort(-best, kind="stable")
+            out[i] = [Hit(kb.entries[j], float(best[j])) for j in order]
+        return out
 
     def best(self, kb: KnowledgeBase, text: str, *, label: str) -> Hit | None:
         """The top entry if it applies to `label` and scores at least the threshold."""
