@@ -12,6 +12,7 @@ matplotlib.use("Agg")  # headless: the daemon and CI have no display
 
 import matplotlib.dates as mdates
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from monitor.reports import copy
 from monitor.reports.metrics import LABEL_ORDER
@@ -36,8 +37,8 @@ def _days(report: Report) -> list[date]:
     return [d for d in all_days if d >= first]
 
 
-def _x(day: date) -> datetime:
-    return datetime.combine(day, time(12))  # bars sit on the middle of their day
+def _x(day: date) -> float:
+    return float(mdates.date2num(datetime.combine(day, time(12))))  # bars mid-day
 
 
 def render_png(report: Report) -> bytes:
@@ -59,7 +60,7 @@ def render_png(report: Report) -> bytes:
             ax.annotate(str(total), (_x(d), total), xytext=(0, 3), textcoords="offset points",
                         ha="center", va="bottom", fontsize=9, color="#333333")
     ax.set_ylim(0, max(5, peak * 1.1))
-    ax.yaxis.get_major_locator().set_params(integer=True)
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_ylabel(copy.CHART_Y_LEFT)
     ax.set_xlabel(copy.CHART_X)
     ax.grid(axis="y", alpha=0.3)
@@ -92,7 +93,7 @@ def render_png(report: Report) -> bytes:
 
     # a window shorter than MIN_DAYS keeps a week's width, so two bars do not fill the chart
     pad = max(0.6, (MIN_DAYS - len(days)) / 2 + 0.6)
-    ax.set_xlim(_x(days[0]) - timedelta(days=pad), _x(days[-1]) + timedelta(days=pad))
+    ax.set_xlim(_x(days[0]) - pad, _x(days[-1]) + pad)
     step = max(1, round(len(days) / 14))  # at most ~14 date labels, whatever the window
     ax.set_xticks([_x(d) for d in days[::-1][::step][::-1]])
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%a\n%d %b" if len(days) <= 14

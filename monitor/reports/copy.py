@@ -37,7 +37,7 @@ DIGEST_FCR = "Resolved at first contact: *{share}* of {n} handled"
 DIGEST_BRANDS = "By brand: {parts}"
 DIGEST_QUOTES = "*Best praise this week*"
 DIGEST_NO_QUOTES = "_No praise this week._"
-DIGEST_QUOTE_BY = "— {author}{followers} · {link}"
+QUOTE_BY = "— {author} · {link}"
 DIGEST_CHART_TITLE = "Mentions and response time, {week}"
 CHANGE = "({arrow} {pct} vs {previous})"
 CHANGE_NEW = "(new; none the week before)"
@@ -51,7 +51,6 @@ SPIKE_BODY = ("*{count} complaints* about *{brand}* in the last hour ({start}–
               "Usually {mean:.1f} ± {std:.1f} at this hour (last {days} days).")
 SPIKE_PING = "{group} please take a look."
 SPIKE_EXAMPLES = "*Top examples*"
-SPIKE_EXAMPLE_BY = "— {author}{followers} · {link}"
 
 LABEL_TITLE = {"complaint": "Complaints", "question": "Questions", "praise": "Praise",
                "other": "Other"}

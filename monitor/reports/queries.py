@@ -6,7 +6,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import func, select
 
@@ -15,9 +15,9 @@ from monitor.reports import copy
 from monitor.store.tables import CaseRow, EventRow, MentionRow
 
 if TYPE_CHECKING:
-    from sqlalchemy.sql import Select
-
     from monitor.store import Store
+
+Stmt = TypeVar("Stmt", bound=Any)  # a Select of any row shape
 
 # The events that decide response metrics; the rest of the audit trail is not read.
 METRIC_ACTIONS = ("created", "claimed", "handled", "not_relevant", "reopened")
@@ -103,7 +103,7 @@ class Quote:
     created_at: datetime
 
 
-def _in_window(stmt: Select[Any], window: Window) -> Select[Any]:
+def _in_window(stmt: Stmt, window: Window) -> Stmt:
     stmt = stmt.where(MentionRow.created_at >= window.start, MentionRow.created_at < window.end)
     if window.brand:
         stmt = stmt.where(MentionRow.brand == window.brand)
@@ -143,7 +143,7 @@ def load_facts(store: Store, window: Window) -> Facts:
 def count_label(s: Any, window: Window, label: str) -> int:
     stmt = _in_window(select(func.count()).select_from(MentionRow)
                       .outerjoin(CaseRow, CaseRow.mention_id == MentionRow.id)
-                      .where(label == LABEL), window)
+                      .where(LABEL == label), window)  # noqa: SIM300 (SQL, not a comparison)
     return int(s.scalar(stmt) or 0)
 
 
@@ -151,20 +151,26 @@ def label_times(store: Store, window: Window, label: str) -> list[tuple[str, dat
     """(brand, posted at) of every mention with `label` in the window (spike baselines)."""
     stmt = _in_window(select(MentionRow.brand, MentionRow.created_at)
                       .outerjoin(CaseRow, CaseRow.mention_id == MentionRow.id)
-                      .where(label == LABEL, MentionRow.brand.is_not(None)), window)
+                      .where(LABEL == label,  # noqa: SIM300 (a SQL expression)
+                             MentionRow.brand.is_not(None)), window)
     with store.session() as s:
         return [(str(b), at) for b, at in s.execute(stmt)]
 
 
-def quotes(store: Store, window: Window, label: str, *, limit: int) -> list[Quote]:
-    """Up to `limit` mentions with `label`, most confident first, then most followed."""
+def quotes(store: Store, window: Window, label: str, *, limit: int,
+           by_priority: bool = False) -> list[Quote]:
+    """Up to `limit` mentions with `label`: most confident first, then most followed (or, with
+    `by_priority`, the highest case priority first)."""
+    order: list[Any] = [func.coalesce(CaseRow.priority, MentionRow.priority).desc()] \
+        if by_priority else []
+    order += [MentionRow.confidence.desc(), func.coalesce(MentionRow.author_followers, 0).desc(),
+              MentionRow.id]
     stmt = _in_window(
         select(MentionRow.text, MentionRow.url, MentionRow.source, MentionRow.author_handle,
                MentionRow.author_followers, MentionRow.confidence, MentionRow.created_at)
         .outerjoin(CaseRow, CaseRow.mention_id == MentionRow.id)
-        .where(label == LABEL)
-        .order_by(MentionRow.confidence.desc(),
-                  func.coalesce(MentionRow.author_followers, 0).desc(), MentionRow.id)
+        .where(LABEL == label)  # noqa: SIM300 (a SQL expression, not a comparison)
+        .order_by(*order)
         .limit(limit), window)
     with store.session() as s:
         return [Quote(*row) for row in s.execute(stmt)]
