@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import operator
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from monitor.models import Mention
-from monitor.rules.query import And, Field, Near, Node, Not, Or, Term
+from monitor.rules.query import And, Field, Near, Node, Not, Or, Term, walk
 from monitor.rules.tokenize import WORD_RE, Anchor, WordIndex, anchor_of, compile_term, normalise
 
 MAX_SPANS = 64  # occurrences of one operand considered by NEAR (bounds the pairwise check)
@@ -145,17 +145,9 @@ def evaluate(node: Node, ctx: Context) -> bool:
 
 def precompile(node: Node) -> None:
     """Compile every term's regex now (at load), not on the first mention that needs it."""
-    stack: list[Node] = [node]
-    while stack:
-        n = stack.pop()
+    for n in walk(node):
         if isinstance(n, Term):
             _pattern(n)
-        elif isinstance(n, And | Or):
-            stack.extend(n.children)
-        elif isinstance(n, Near):
-            stack.extend(n.operands)
-        elif isinstance(n, Not):
-            stack.append(n.child)
 
 
 def positive_terms(node: Node) -> list[Term]:
@@ -259,10 +251,3 @@ class Prefilter:
                 hits.add(i)
         return sorted(hits)
 
-
-def terms_in(nodes: Iterable[Node]) -> list[Term]:
-    """Every positive term of several queries (for source-query push-down and docs)."""
-    out: list[Term] = []
-    for node in nodes:
-        out.extend(positive_terms(node))
-    return out
