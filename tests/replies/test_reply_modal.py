@@ -1,0 +1,186 @@
+"""The Reply… modal through bolt: signed clicks open it, signed submissions store the edit."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+import pytest
+from slack_bolt import App, BoltRequest, BoltResponse
+from slack_sdk import WebClient
+from slack_sdk.signature import SignatureVerifier
+
+from monitor.models import Author
+from monitor.slack.reply_modal import ACTION_ID, BLOCK_ID, CALLBACK_ID, register
+from monitor.store import Store
+from tests import factories as f
+from tests.fakes.server import FakeServer
+from tests.fakes.slack import FakeSlack
+
+TOKEN = "xoxb-test-reply-modal"
+SECRET = "reply-modal-signing-secret-0001"
+AGENT = "U0AGENT001"
+
+
+class Executor(ThreadPoolExecutor):
+    """Bolt's listener executor, kept so a test can wait for work done after ack()."""
+
+    def __init__(self) -> None:
+        super().__init__(max_workers=2)
+        self.futures: list[Future[Any]] = []
+
+    def submit(self, fn: Any, /, *args: Any, **kwargs: Any) -> Future[Any]:
+        fut = super().submit(fn, *args, **kwargs)
+        self.futures.append(fut)
+        return fut
+
+    def drain(self) -> None:
+        for fut in list(self.futures):
+            fut.result(timeout=20)
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    s = Store.from_url(f"sqlite:///{tmp_path / 'replies.sqlite'}")
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def slack(fake_server: FakeServer) -> FakeSlack:
+    return FakeSlack(fake_server)
+
+
+@pytest.fixture
+def executor() -> Iterator[Executor]:
+    ex = Executor()
+    yield ex
+    ex.shutdown(wait=True)
+
+
+@pytest.fixture
+def app(store: Store, slack: FakeSlack, executor: Executor) -> App:
+    bolt = App(token=TOKEN, signing_secret=SECRET, listener_executor=executor,
+               client=WebClient(token=TOKEN, base_url=slack.base_url, timeout=5))
+    register(bolt, store=store)
+    return bolt
+
+
+def case(store: Store, *, source: str = "x", reply: str = "Sorry! DM us.") -> int:
+    m = f.mention(source=source, author=Author(handle="dani_k", name="Dani"))
+    (case_id,) = store.save_batch(source, [f.item(m, reply=reply)], None)
+    return case_id
+
+
+def signed(payload: dict[str, Any], *, secret: str = SECRET) -> BoltRequest:
+    body = urlencode({"payload": json.dumps(payload)})
+    ts = str(int(time.time()))
+    sig = SignatureVerifier(secret).generate_signature(timestamp=ts, body=body)
+    return BoltRequest(body=body, headers={
+        "content-type": ["application/x-www-form-urlencoded"],
+        "x-slack-request-timestamp": [ts], "x-slack-signature": [sig]})
+
+
+def click(case_id: int) -> dict[str, Any]:
+    return {"type": "block_actions", "trigger_id": "1337.42.abcd", "api_app_id": "A0APP00001",
+            "team": {"id": "T0FAKE0001"}, "user": {"id": AGENT, "team_id": "T0FAKE0001"},
+            "container": {"type": "message", "channel_id": "C0SOCIAL01"},
+            "channel": {"id": "C0SOCIAL01"},
+            "actions": [{"type": "button", "action_id": "case_reply", "value": str(case_id),
+                         "block_id": f"case:{case_id}", "action_ts": "1700000000.1"}]}
+
+
+def submission(case_id: int, text: str) -> dict[str, Any]:
+    return {"type": "view_submission", "api_app_id": "A0APP00001",
+            "team": {"id": "T0FAKE0001"}, "user": {"id": AGENT, "team_id": "T0FAKE0001"},
+            "view": {"id": "V0VIEW0001", "type": "modal", "callback_id": CALLBACK_ID,
+                     "private_metadata": str(case_id), "team_id": "T0FAKE0001",
+                     "state": {"values": {BLOCK_ID: {ACTION_ID: {
+                         "type": "plain_text_input", "value": text}}}}}}
+
+
+def errors(resp: BoltResponse) -> dict[str, str]:
+    body = json.loads(resp.body) if resp.body else {}
+    assert body.get("response_action", "errors") == "errors"
+    return body.get("errors", {})
+
+
+def test_reply_button__signed_click_opens_the_prefilled_modal(
+        app: App, store: Store, slack: FakeSlack, executor: Executor) -> None:
+    case_id = case(store)
+    assert app.dispatch(signed(click(case_id))).status == 200
+    executor.drain()
+    (params,) = [p for m, p in slack.calls if m == "views.open"]
+    view = params["view"]
+    assert params["trigger_id"] == "1337.42.abcd"
+    assert view["callback_id"] == CALLBACK_ID and view["private_metadata"] == str(case_id)
+    element = view["blocks"][0]["element"]
+    assert element["type"] == "plain_text_input" and element["multiline"]
+    assert element["initial_value"] == "Sorry! DM us."
+    assert "X" in view["blocks"][0]["label"]["text"]
+
+
+def test_reply_button__unsigned_click_is_refused(
+        app: App, store: Store, slack: FakeSlack, executor: Executor) -> None:
+    resp = app.dispatch(signed(click(case(store)), secret="someone-else"))
+    executor.drain()
+    assert resp.status == 401
+    assert not [m for m, _ in slack.calls if m == "views.open"]
+
+
+def test_reply_submit__stores_the_edit_audits_it_and_queues_the_update(
+        app: App, store: Store, executor: Executor) -> None:
+    case_id = case(store)
+    edited = "Hi @dani_k, so sorry! DM us your tracking number: https://parcelly.com/help"
+    resp = app.dispatch(signed(submission(case_id, edited)))
+    executor.drain()
+    assert resp.status == 200 and not resp.body
+    row, _ = store.get_case(case_id)  # type: ignore[misc]
+    assert row.reply_final == edited and row.reply_text == "Sorry! DM us."
+    event = store.case_events(case_id)[-1]
+    assert (event.action, event.actor) == ("reply_edited", AGENT)
+    assert event.detail["edited"] is True and event.detail["platform"] == "x"
+    assert f"update:{case_id}:{row.version}" in [r.key for r in store.outbox_rows()]
+
+
+def test_reply_button__reopening_shows_the_edited_reply(
+        app: App, store: Store, slack: FakeSlack, executor: Executor) -> None:
+    case_id = case(store)
+    app.dispatch(signed(submission(case_id, "Edited once.")))
+    app.dispatch(signed(click(case_id)))
+    executor.drain()
+    (params,) = [p for m, p in slack.calls if m == "views.open"]
+    assert params["view"]["blocks"][0]["element"]["initial_value"] == "Edited once."
+
+
+@pytest.mark.parametrize(("source", "text", "why"), [
+    ("x", "word " * 60, "X allows 280 characters; this reply counts 299"),
+    ("x", "so sorry " + "https://parcelly.com/" + "a" * 300, None),  # a URL counts 23 on X
+    ("googleplay", "a" * 351, "Google Play allows 350 characters"),
+    ("x", "ask @ParcellyHelp or u/mods", "remove @ParcellyHelp"),
+    ("reddit", "ask u/some_mod please", "remove u/some_mod"),
+    ("trustpilot", "   ", "The reply is empty."),
+])
+def test_reply_submit__checks_the_platform_rules(
+        app: App, store: Store, executor: Executor, source: str, text: str, why: str | None
+) -> None:
+    case_id = case(store, source=source)
+    resp = app.dispatch(signed(submission(case_id, text)))
+    executor.drain()
+    row, _ = store.get_case(case_id)  # type: ignore[misc]
+    if why is None:
+        assert resp.status == 200 and not resp.body and row.reply_final == text
+        return
+    assert why in errors(resp)[BLOCK_ID]
+    assert row.reply_final is None
+    assert [e.action for e in store.case_events(case_id)] == ["created"]
+
+
+def test_reply_submit__unknown_case_is_an_error_on_the_field(app: App) -> None:
+    resp = app.dispatch(signed(submission(999, "hello")))
+    assert "no longer exists" in errors(resp)[BLOCK_ID]
