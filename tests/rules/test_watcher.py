@@ -96,3 +96,20 @@ def test_watcher__broken_file_is_not_reparsed_until_it_changes(rules_dir: Path) 
     assert error is not None
     assert w.refresh() is False
     assert w.last_error == error
+
+
+def test_watcher__a_deleted_rules_dir_keeps_the_last_good_set(rules_dir: Path) -> None:
+    w = RulesWatcher(rules_dir)
+    (rules_dir / "a.yaml").unlink()
+    assert w.refresh() is False
+    assert w.current().match(mention("acme")).brand == "acme"
+    assert w.last_error is not None and "no rules files" in w.last_error
+
+
+def test_watcher__from_settings_uses_rules_dir(rules_dir: Path) -> None:
+    from monitor.config import load_settings
+    from monitor.rules.ruleset import RuleSet
+
+    settings = load_settings(None, environ={}, overrides={"rules_dir": str(rules_dir)})
+    assert RulesWatcher.from_settings(settings).current().brand("acme").id == "acme"
+    assert len(RuleSet.from_settings(settings)) == 1
