@@ -105,11 +105,11 @@ def print_report(r: Report, console: Console) -> None:
     for col in ("", "cases", "median", "p90"):
         resp.add_column(col, justify="right" if col else "left")
     resp.add_row("first response", str(r.first_response.count),
-                 copy.duration(r.first_response.median if r.first_response.count else None),
-                 copy.duration(r.first_response.p90 if r.first_response.count else None))
+                 copy.duration(r.first_response.median_seconds if r.first_response.count else None),
+                 copy.duration(r.first_response.p90_seconds if r.first_response.count else None))
     resp.add_row("resolution (handled)", str(r.resolution.count),
-                 copy.duration(r.resolution.median if r.resolution.count else None),
-                 copy.duration(r.resolution.p90 if r.resolution.count else None))
+                 copy.duration(r.resolution.median_seconds if r.resolution.count else None),
+                 copy.duration(r.resolution.p90_seconds if r.resolution.count else None))
     console.print(resp)
     console.print(f"{r.answered} of {r.cases} cases answered · within target "
                   f"{copy.percent(r.within_target_share)} · resolved at first contact "

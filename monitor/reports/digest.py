@@ -92,9 +92,10 @@ def digest_text(this: Report, last: Report, praise: Sequence[Quote]) -> str:
     fr, before = this.first_response, last.first_response
     if fr.count:
         lines.append(copy.DIGEST_RESPONSE.format(
-            median=copy.duration(fr.median),
-            change=change(fr.median, before.median, copy.duration) if before.count else "",
-            p90=copy.duration(fr.p90), share=copy.percent(this.within_target_share)))
+            median=copy.duration(fr.median_seconds),
+            change=(change(fr.median_seconds, before.median_seconds, copy.duration)
+                    if before.count else ""),
+            p90=copy.duration(fr.p90_seconds), share=copy.percent(this.within_target_share)))
     else:
         lines.append(copy.DIGEST_NO_RESPONSE)
     if this.handled:

@@ -33,11 +33,11 @@ def percentile(values: Iterable[float], q: float) -> float:
 
 @dataclass(frozen=True, slots=True)
 class Durations:
-    """Seconds: how many, median, 90th percentile."""
+    """Durations in seconds: how many, the median and the 90th percentile."""
 
     count: int = 0
-    median: float = 0.0
-    p90: float = 0.0
+    median_seconds: float = 0.0
+    p90_seconds: float = 0.0
 
     @classmethod
     def of(cls, values: Sequence[float]) -> Durations:
@@ -47,7 +47,8 @@ class Durations:
 @dataclass(frozen=True, slots=True)
 class Target:
     """Answered within the target, per priority. `due` counts cases answered plus those still
-    unanswered past the target (younger unanswered cases can still make it and are left out)."""
+    unanswered past the target (younger unanswered cases can still make it, and unanswered
+    cases dismissed as not relevant needed no answer: both are left out)."""
 
     priority: str
     target_minutes: int
@@ -91,7 +92,7 @@ class Report:
     by_label: dict[str, int] = field(default_factory=dict)
     by_source: dict[str, int] = field(default_factory=dict)
     by_day: dict[str, dict[str, int]] = field(default_factory=dict)  # day -> label -> count
-    first_response_by_day: dict[str, float | None] = field(default_factory=dict)  # median s
+    first_response_by_day: dict[str, float | None] = field(default_factory=dict)  # median, s
     praise: Trend = field(default_factory=Trend)
     top_authors: list[Author] = field(default_factory=list)
 
@@ -150,8 +151,9 @@ def targets_met(cases: Sequence[CaseFact], targets: Mapping[str, int], now: date
             if seconds is not None:
                 due += 1
                 within += seconds <= minutes * 60
-            elif minutes and now - c.created_at > timedelta(minutes=minutes):
-                due += 1
+            elif c.status != "not_relevant" and minutes \
+                    and now - c.created_at > timedelta(minutes=minutes):
+                due += 1  # a miss; a case dismissed as not relevant needed no answer
         out.append(Target(name, minutes, len(group), due, within, within / due if due else 0.0))
     return out
 
