@@ -138,3 +138,17 @@ def test_logs__never_contain_tokens_or_the_signing_secret(
     assert TOKEN not in caplog.text  # ... without the secrets
     assert SIGNING_SECRET not in caplog.text
     assert store.get_case(case_id)[0].status == "claimed"  # type: ignore[index]
+
+
+def test_manifest__grants_every_scope_the_app_uses_and_socket_mode() -> None:
+    import yaml
+
+    from monitor.slack.check import OPTIONAL_SCOPES, REQUIRED_SCOPES
+
+    path = Path(__file__).resolve().parents[2] / "deploy" / "slack-app-manifest.yaml"
+    manifest = yaml.safe_load(path.read_text(encoding="utf-8"))
+    scopes = set(manifest["oauth_config"]["scopes"]["bot"])
+    assert scopes == set(REQUIRED_SCOPES) | set(OPTIONAL_SCOPES)
+    assert manifest["settings"]["socket_mode_enabled"] is True
+    assert manifest["settings"]["interactivity"]["is_enabled"] is True
+    assert "event_subscriptions" not in manifest["settings"]  # the app listens to no events
