@@ -82,6 +82,10 @@ def render_png(report: Report) -> bytes:
         (line,) = right.plot(xs, ys, color=RESPONSE_COLOR, marker="o", linewidth=2,
                              label=copy.CHART_RESPONSE)
         right.set_ylim(0, max(ys) * 1.25 or 1)
+        if len(points) <= 14:  # few enough points to label each with its value
+            for x, (_, m) in zip(xs, points, strict=True):
+                right.annotate(copy.duration(m), (x, m / scale), xytext=(6, 4),
+                               textcoords="offset points", fontsize=9, color=RESPONSE_COLOR)
         handles.append(line)
         labels.append(copy.CHART_RESPONSE)
     else:
