@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from monitor.replies.knowledge import KnowledgeBase, load_knowledge
-from monitor.replies.retrieval import MiniLMEmbedder
+from monitor.replies.retrieval import EmbeddingCache, MiniLMEmbedder, Retriever
 
 ROOT = Path(__file__).resolve().parents[2]
 KNOWLEDGE = ROOT / "rules" / "knowledge"
@@ -43,6 +43,18 @@ def bundled() -> dict[str, KnowledgeBase]:
 @pytest.fixture(scope="session")
 def minilm() -> MiniLMEmbedder:
     return MiniLMEmbedder()
+
+
+@pytest.fixture(scope="session")
+def shared_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A data_dir whose kb-cache the slow tests share, so the bundled knowledge is embedded
+    once per session (as the daemon does across restarts)."""
+    return tmp_path_factory.mktemp("replies-data")
+
+
+@pytest.fixture(scope="session")
+def retriever(minilm: MiniLMEmbedder, shared_data_dir: Path) -> Retriever:
+    return Retriever(minilm, cache=EmbeddingCache(shared_data_dir / "kb-cache"))
 
 
 @pytest.fixture

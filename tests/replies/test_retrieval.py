@@ -11,7 +11,6 @@ from monitor.replies.knowledge import KnowledgeBase, load_brand
 from monitor.replies.retrieval import (
     DEFAULT_THRESHOLD,
     EmbeddingCache,
-    MiniLMEmbedder,
     Retriever,
     query_text,
 )
@@ -26,10 +25,10 @@ FALSE_CLAIMS_CEILING = 0.25
 
 @pytest.mark.slow
 def test_retriever__labeled_set_meets_the_measured_floors(
-        bundled: dict[str, KnowledgeBase], minilm: MiniLMEmbedder) -> None:
+        bundled: dict[str, KnowledgeBase], retriever: Retriever) -> None:
     items = load_items()
     assert len(items) >= 60 and sum(i.expect is None for i in items) >= 20
-    scored = score(items, bundled, Retriever(minilm))
+    scored = score(items, bundled, retriever)
     m = metrics(scored, DEFAULT_THRESHOLD)
     assert m.top1 >= TOP1_FLOOR
     assert m.claimed_correct >= CLAIMED_FLOOR
@@ -40,8 +39,8 @@ def test_retriever__labeled_set_meets_the_measured_floors(
 
 @pytest.mark.slow
 def test_retriever__below_threshold_nothing_is_claimed(
-        bundled: dict[str, KnowledgeBase], minilm: MiniLMEmbedder) -> None:
-    r = Retriever(minilm)
+        bundled: dict[str, KnowledgeBase], retriever: Retriever) -> None:
+    r = retriever
     kb = bundled["brewbird"]
     assert r.best(kb, "which of your roasts is the least bitter?", label="question") is not None
     assert r.best(kb, "my cat knocked over a plant lol", label="question") is None
@@ -49,8 +48,8 @@ def test_retriever__below_threshold_nothing_is_claimed(
 
 @pytest.mark.slow
 def test_retriever__complaints_only_get_entries_tagged_for_them(
-        bundled: dict[str, KnowledgeBase], minilm: MiniLMEmbedder) -> None:
-    r = Retriever(minilm)
+        bundled: dict[str, KnowledgeBase], retriever: Retriever) -> None:
+    r = retriever
     kb = bundled["lumo"]
     text = "can I add my Lumo card to Google Pay?"
     question = r.best(kb, text, label="question")

@@ -105,9 +105,9 @@ def _brand(text: str, brand: str | None) -> str:
 
 @pytest.mark.slow
 def test_build_suggester__demo_complaints_and_questions_get_fitting_replies(
-        tmp_path: Path, minilm: MiniLMEmbedder) -> None:
+        shared_data_dir: Path, minilm: MiniLMEmbedder) -> None:
     rules = load_rules(ROOT / "rules")
-    settings = Settings(data_dir=tmp_path, rules_dir=ROOT / "rules")
+    settings = Settings(data_dir=shared_data_dir, rules_dir=ROOT / "rules")
     s = build_suggester(settings, templates=rules.reply_templates,
                         brand_name=lambda b: rules.brand(b).name, embedder=minilm)
     now = datetime.now(UTC)
@@ -130,4 +130,4 @@ def test_build_suggester__demo_complaints_and_questions_get_fitting_replies(
         reply = answered[external_id]
         assert reply.kb_entry == entry_id, (external_id, reply.kb_entry)
         assert reply.kb_url and reply.kb_url.startswith("https://")
-    assert list((tmp_path / "kb-cache").glob("*.npy"))  # the embeddings were cached on disk
+    assert list((shared_data_dir / "kb-cache").glob("*.npy"))  # the embeddings were cached on disk
