@@ -54,7 +54,7 @@ def test_compose__every_platform_reply_fits_its_limit(source: str) -> None:
                     brand_name="Parcelly", entry=ENTRY)
     platform = pf.platform_for(source)
     assert pf.length(reply.text, platform) <= platform.limit
-    assert ENTRY.link in reply.text  # the link survives shortening
+    assert ENTRY.link and ENTRY.link in reply.text  # the link survives shortening
     assert "  " not in reply.text
 
 

@@ -80,7 +80,7 @@ def case(store: Store, *, source: str = "x", reply: str = "Sorry! DM us.") -> in
 def signed(payload: dict[str, Any], *, secret: str = SECRET) -> BoltRequest:
     body = urlencode({"payload": json.dumps(payload)})
     ts = str(int(time.time()))
-    sig = SignatureVerifier(secret).generate_signature(timestamp=ts, body=body)
+    sig = str(SignatureVerifier(secret).generate_signature(timestamp=ts, body=body))
     return BoltRequest(body=body, headers={
         "content-type": ["application/x-www-form-urlencoded"],
         "x-slack-request-timestamp": [ts], "x-slack-signature": [sig]})
