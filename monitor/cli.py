@@ -21,6 +21,9 @@ app = typer.Typer(
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 
+NO_SOURCE = ("no source is enabled: set sources.<name>.enabled in the config "
+             "(and the source's credentials in the environment)")
+
 ConfigOpt = Annotated[
     Path | None,
     typer.Option("--config", "-c", help="YAML config file (default: $BRAND_MONITOR_CONFIG)."),
@@ -80,10 +83,11 @@ def run(
 
     settings = load_settings(config)
     setup_logging(settings.log_level)
+    if not any(s.enabled for s in settings.sources.values()):
+        raise MonitorError(NO_SOURCE)
     application = build_app(settings)
     if not application.connectors:
-        raise MonitorError("no source is enabled: set sources.<name>.enabled in the config "
-                           "(and the source's credentials in the environment)")
+        raise MonitorError(NO_SOURCE + "; see the warnings above for why each was skipped")
     daemon = Daemon(application)
     install_jobs(daemon)
     try:

@@ -68,7 +68,7 @@ def test_process__routes_stores_and_moves_the_cursor(store: Store, rules: RuleSe
     by_label = {c.label: c for c, _ in store.cases()}
     assert by_label["praise"].channel == "#acme-love"
     assert by_label["question"].channel == "#social-care"
-    assert by_label["complaint"].reply_text == "Sorry @kim, acme will fix it."
+    assert by_label["complaint"].reply_text == "Sorry @kim, Acme will fix it."
     assert "x: fetched 4, new 4, matched 3" in stats.summary()
 
 
