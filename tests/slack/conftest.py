@@ -134,11 +134,11 @@ def block_actions(msg: Message, action_id: str, *, user: str, value: str | None 
 
 
 def signed_request(payload: dict[str, Any], *, secret: str = SIGNING_SECRET,
-                   timestamp: int | None = None) -> tuple[str, dict[str, str]]:
+                   timestamp: int | None = None) -> tuple[str, dict[str, Any]]:
     """The form-encoded body and the headers Slack would send, signed with `secret`."""
     body = urlencode({"payload": json.dumps(payload)})
     ts = str(int(time.time()) if timestamp is None else timestamp)
-    signature = SignatureVerifier(secret).generate_signature(timestamp=ts, body=body)
+    signature = str(SignatureVerifier(secret).generate_signature(timestamp=ts, body=body))
     return body, {"content-type": "application/x-www-form-urlencoded",
                   "x-slack-request-timestamp": ts, "x-slack-signature": signature}
 

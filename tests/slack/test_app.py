@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 from slack_bolt import App, BoltRequest
 
@@ -123,7 +124,7 @@ def test_claim__two_signed_clicks_at_once_make_one_owner(
     requests = [signed_request(block_actions(msg, "case_claim", user=u)) for u in users]
     barrier = threading.Barrier(len(users))
 
-    def send(req: tuple[str, dict[str, str]]) -> int:
+    def send(req: tuple[str, dict[str, Any]]) -> int:
         barrier.wait()
         return bolt.dispatch(BoltRequest(body=req[0], headers=req[1])).status
 

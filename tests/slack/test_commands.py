@@ -9,6 +9,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from slack_bolt import App
@@ -42,7 +43,7 @@ def served(bolt: App) -> Iterator[str]:
     server.server_close()
 
 
-def _post(url: str, body: str, headers: dict[str, str]) -> int:
+def _post(url: str, body: str, headers: dict[str, Any]) -> int:
     req = urllib.request.Request(url, data=body.encode(), headers=headers, method="POST")
     try:
         with urllib.request.urlopen(req, timeout=10) as resp:

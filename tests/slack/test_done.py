@@ -51,7 +51,7 @@ def test_done__complaint_claimed_handled_with_history_reminder_and_first_respons
 
     # the complaint appears with its buttons and escaped text, the history in its thread
     msg = next(m for m in slack.posted(top_level=True)
-               if m.metadata["event_payload"]["outbox_key"] == f"post:{case_id}")
+               if (m.metadata or {})["event_payload"]["outbox_key"] == f"post:{case_id}")
     actions = next(b for b in msg.blocks if b["type"] == "actions")["elements"]
     assert [e["action_id"] for e in actions] == ["case_claim", "case_handled", "case_reply",
                                                  "case_not_relevant", "case_label"]
