@@ -23,7 +23,8 @@ logger = logging.getLogger(__name__)
 
 # One reminder per stage, never a stream of them:
 #   unclaimed  new complaint/question, N minutes (slack.remind_unclaimed_minutes[priority])
-#              after it was stored or last reopened -> thread reply pinging the on-call group;
+#              after it was posted (or last reopened) -> thread reply pinging the on-call group
+#              (a delivery backlog does not eat into the team's time);
 #   claimed    M minutes (slack.remind_claimed_minutes) after the claim -> pings the owner.
 # A new claim (after a reopen) is a new stage with a new key. Closing the case, or relabelling
 # it to praise/other, stops reminders: only open, actionable cases are looked at. A case not in
@@ -55,10 +56,9 @@ def _ping_group(slack: SlackSettings) -> str | None:
 
 
 def _since_open(store: Store, case: CaseRow) -> datetime:
-    if not case.reopened:
-        return case.created_at
-    reopened = [e.at for e in store.case_events(case.id) if e.action == "reopened"]
-    return max(reopened, default=case.created_at)
+    """When the team could first see the case as open: its post (or its last reopen)."""
+    seen = [e.at for e in store.case_events(case.id) if e.action in ("posted", "reopened")]
+    return max(seen, default=case.created_at)
 
 
 def due(store: Store, slack: SlackSettings, *, now: datetime) -> list[Reminder]:
@@ -71,8 +71,10 @@ def due(store: Store, slack: SlackSettings, *, now: datetime) -> list[Reminder]:
         label = copy.LABEL_TITLE.get(case.label, case.label).lower()
         if case.status == Status.NEW and case.reminded_at is None:
             limit = slack.remind_unclaimed_minutes.get(str(Priority(case.priority)))
+            if limit is None or now - case.created_at < timedelta(minutes=limit):
+                continue  # cheap check first: it cannot have been open long enough
             waited = now - _since_open(store, case)
-            if limit is None or waited < timedelta(minutes=limit):
+            if waited < timedelta(minutes=limit):
                 continue
             suffix = f":r{case.reopened}" if case.reopened else ""
             text = (copy.REMIND_UNCLAIMED.format(ping=group, label=label,

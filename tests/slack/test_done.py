@@ -63,7 +63,8 @@ def test_done__complaint_claimed_handled_with_history_reminder_and_first_respons
         history.text
 
     # nobody claims it for two hours: a reminder pings the on-call group in the thread
-    clock.now = created + timedelta(minutes=121)
+    posted = next(e.at for e in store.case_events(case_id) if e.action == "posted")
+    clock.now = posted + timedelta(minutes=121)
     daemon.run_once()
     thread = [m.text for m in slack.posted(top_level=False) if m.thread_ts == msg.ts]
     assert thread[-1].startswith("<!subteam^S0ONCALL01> :bell: This complaint has waited 121")

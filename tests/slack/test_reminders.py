@@ -20,7 +20,9 @@ GROUP = SlackSettings(oncall_group="S0ONCALL01")
 
 
 def created(store: Store, case_id: int) -> datetime:
-    return store.get_case(case_id)[0].created_at  # type: ignore[index]
+    """When the case was posted: reminders count from there (or its stored time if unposted)."""
+    events = store.case_events(case_id)
+    return next((e.at for e in events if e.action == "posted"), events[0].at)
 
 
 def thread_replies(slack: FakeSlack, parent_ts: str) -> list[str]:
@@ -138,3 +140,17 @@ def test_install__adds_a_minutely_job_on_the_daemon_clock(
     assert job.seconds == 60
     job.func()
     assert store.get_case(case_id)[0].reminders == 1  # type: ignore[index]
+
+
+def test_reminders__count_from_the_post_not_from_a_delivery_backlog(
+        store: Store, worker: OutboxWorker, slack: FakeSlack) -> None:
+    (case_id,) = store.save_batch("x", [f.item()], None)
+    # stored three hours ago, but Slack delivery was paused until now
+    stored = store.get_case(case_id)[0].created_at - timedelta(hours=3)  # type: ignore[index]
+    store.transition(case_id, actor="system", action="backdated", to_status=None,
+                     values={"created_at": stored}, refresh_message=False)
+    worker.run_once()
+    posted = created(store, case_id)
+    assert posted - stored >= timedelta(hours=3)
+    assert reminders.due(store, GROUP, now=posted + timedelta(minutes=1)) == []
+    assert len(reminders.due(store, GROUP, now=posted + timedelta(minutes=120))) == 1
