@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -13,7 +14,16 @@ from monitor.reports.commands import compute
 from monitor.reports.metrics import percentile
 from monitor.reports.queries import parse_since
 from monitor.store import Store
-from tests.reports.conftest import NOW, Seeded
+from tests.reports.conftest import NOW, Seeded, seed
+
+
+@pytest.fixture(scope="module")
+def shared(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
+    """One seeded store for the tests that only read it (seeding takes a while)."""
+    s = Store.from_url(f"sqlite:///{tmp_path_factory.mktemp('shared') / 'r.sqlite'}")
+    seed(s)
+    yield s
+    s.close()
 
 
 def test_percentile__interpolates_between_ranks() -> None:
@@ -38,9 +48,8 @@ def test_parse_since__rejects_anything_else(text: str) -> None:
         parse_since(text)
 
 
-def test_report__response_times_from_audit_events(store: Store, seeded: Seeded,
-                                                  settings: Settings) -> None:
-    r = compute(store, settings, since="7d", now=NOW)
+def test_report__response_times_from_audit_events(shared: Store, settings: Settings) -> None:
+    r = compute(shared, settings, since="7d", now=NOW)
     assert (r.cases, r.answered) == (6, 3)  # c4 was dismissed: not a response
     # c1 600 s (claim), c2 3600 s (handled straight away), c3 18000 s (claim; reopen kept it)
     assert r.first_response.count == 3
@@ -54,9 +63,8 @@ def test_report__response_times_from_audit_events(store: Store, seeded: Seeded,
     assert r.first_contact_resolution == pytest.approx(2 / 3)  # c3 was reopened
 
 
-def test_report__share_within_target_per_priority(store: Store, seeded: Seeded,
-                                                  settings: Settings) -> None:
-    r = compute(store, settings, since="7d", now=NOW)
+def test_report__share_within_target_per_priority(shared: Store, settings: Settings) -> None:
+    r = compute(shared, settings, since="7d", now=NOW)
     got = {t.priority: (t.target_minutes, t.cases, t.due, t.within, t.share)
            for t in r.within_target}
     assert got == {
@@ -69,9 +77,8 @@ def test_report__share_within_target_per_priority(store: Store, seeded: Seeded,
     assert r.within_target_share == 0.5
 
 
-def test_report__volumes_by_brand_label_source_and_day(store: Store, seeded: Seeded,
-                                                       settings: Settings) -> None:
-    r = compute(store, settings, since="7d", now=NOW)
+def test_report__volumes_by_brand_label_source_and_day(shared: Store, settings: Settings) -> None:
+    r = compute(shared, settings, since="7d", now=NOW)
     assert r.mentions == 12  # the week before and the mention after now are outside
     assert r.by_label == {"complaint": 4, "praise": 5, "question": 2, "other": 1}
     assert r.by_brand == {"parcelly": 10, "brewbird": 1, "lumo": 1}
@@ -86,9 +93,8 @@ def test_report__volumes_by_brand_label_source_and_day(store: Store, seeded: See
     assert r.first_response_by_day["2026-11-17"] is None
 
 
-def test_report__praise_trend_and_most_active_authors(store: Store, seeded: Seeded,
-                                                      settings: Settings) -> None:
-    r = compute(store, settings, since="7d", now=NOW)
+def test_report__praise_trend_and_most_active_authors(shared: Store, settings: Settings) -> None:
+    r = compute(shared, settings, since="7d", now=NOW)
     assert (r.praise.current, r.praise.previous, r.praise.change_pct) == (5, 2, 150.0)
     top = r.top_authors[0]
     assert (top.source, top.handle, top.mentions, top.followers, top.labels) == \
@@ -96,9 +102,8 @@ def test_report__praise_trend_and_most_active_authors(store: Store, seeded: Seed
     assert len(r.top_authors) == 5
 
 
-def test_report__brand_filter_keeps_only_that_brand(store: Store, seeded: Seeded,
-                                                    settings: Settings) -> None:
-    r = compute(store, settings, since="7d", brand="lumo", now=NOW)
+def test_report__brand_filter_keeps_only_that_brand(shared: Store, settings: Settings) -> None:
+    r = compute(shared, settings, since="7d", brand="lumo", now=NOW)
     assert (r.mentions, r.by_brand, r.cases, r.answered) == (1, {"lumo": 1}, 1, 1)
     assert r.first_response.median_seconds == 18000
     assert r.first_contact_resolution == 0.0
