@@ -3,14 +3,31 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
 from datetime import timedelta
+from pathlib import Path
+
+import pytest
 
 from monitor import triage
 from monitor.store import Store
 from monitor.store.tables import EventRow
 from tests import factories as f
+from tests.store.conftest import _pg_store
 
 T0 = f.NOW
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def any_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    """Races are the database's business: SQLite and, when one can be reached
+    (BRAND_MONITOR_TEST_PG_URL), PostgreSQL."""
+    if request.param == "sqlite":
+        s = Store.from_url(f"sqlite:///{tmp_path / 'triage.sqlite'}")
+        yield s
+        s.close()
+    else:
+        yield from _pg_store()
 
 
 def new_case(store: Store, **kw: object) -> int:
@@ -53,7 +70,8 @@ def test_claim__by_another_agent_is_refused_naming_the_owner(store: Store) -> No
     assert status(store, cid) == ("claimed", "U1")
 
 
-def test_claim__two_agents_at_once_resolve_to_one_owner(store: Store) -> None:
+def test_claim__two_agents_at_once_resolve_to_one_owner(any_store: Store) -> None:
+    store = any_store
     for _ in range(5):
         cid = new_case(store)
         agents = [f"U{i}" for i in range(6)]
