@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import argparse
 import time
+from dataclasses import replace
 from pathlib import Path
 
 from monitor.replies.evaluate import calibrate, load_items, metrics, score
 from monitor.replies.knowledge import load_knowledge
 from monitor.replies.retrieval import DEFAULT_THRESHOLD, EmbeddingCache, MiniLMEmbedder, Retriever
+from monitor.rules.loader import load_rules
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -24,6 +26,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--knowledge", type=Path, default=ROOT / "rules" / "knowledge")
     parser.add_argument("--data", type=Path, default=None, help="labeled questions (YAML)")
+    parser.add_argument("--rules", type=Path, default=ROOT / "rules",
+                        help="rules folder whose brand names are left out, as in the daemon")
     parser.add_argument("--threads", type=int, default=1, help="torch CPU threads")
     parser.add_argument("--misses", action="store_true", help="list wrong top-1 answers")
     args = parser.parse_args()
@@ -31,7 +35,9 @@ def main() -> None:
     import torch
 
     torch.set_num_threads(args.threads)
-    kbs = load_knowledge(args.knowledge)
+    rules = load_rules(args.rules)
+    kbs = {b: replace(kb, names=(rules.brand(b).name,)) if b in {x.id for x in rules.brands}
+           else kb for b, kb in load_knowledge(args.knowledge).items()}
     items = load_items(args.data)
     embedder = MiniLMEmbedder()
     retriever = Retriever(embedder, cache=EmbeddingCache(None))

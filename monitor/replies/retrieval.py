@@ -18,7 +18,8 @@ from monitor.replies.knowledge import Entry, KnowledgeBase
 logger = logging.getLogger(__name__)
 
 # Calibrated on monitor/replies/eval_questions.yaml (benchmarks/bench_replies.py prints the sweep):
-# the lowest cosine at which at most 15% of unanswerable questions get an entry claimed.
+# the lowest cosine at which at most 15% of unanswerable questions get an entry claimed
+# (measured: 0.55-0.575 -> 79% of answerable questions claimed right, 6% wrong, 14% false claims).
 DEFAULT_THRESHOLD = 0.575
 _NOISE = re.compile(r"https?://\S+|(?<!\w)[@#](?=\w)")
 
