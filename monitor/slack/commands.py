@@ -61,7 +61,8 @@ def serve(
         _fail(str(e))
     except Exception as e:  # bolt's auth.test failure (bad token, Slack unreachable)
         _fail(f"cannot start the Slack app: {e}")
-    server = make_app_server(bolt, host=host, port=port or settings.slack.http_port)
+    server = make_app_server(bolt, host=host,
+                             port=settings.slack.http_port if port is None else port)
     typer.echo(copy.CHECK["serving"].format(host=host, port=server.server_port,
                                             path=EVENTS_PATH))
     try:

@@ -153,3 +153,40 @@ def test_manifest__grants_every_scope_the_app_uses_and_socket_mode() -> None:
     assert manifest["settings"]["socket_mode_enabled"] is True
     assert manifest["settings"]["interactivity"]["is_enabled"] is True
     assert "event_subscriptions" not in manifest["settings"]  # the app listens to no events
+
+
+def test_serve__process_answers_signed_clicks_and_rejects_forged_ones(
+        store: Store, worker: OutboxWorker, slack: FakeSlack, tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+    import time
+
+    case_id, msg = post_case(store, worker, slack)
+    env = {**os.environ, "SLACK_BOT_TOKEN": TOKEN, "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+           "BRAND_MONITOR_SLACK__BASE_URL": slack.base_url,
+           "BRAND_MONITOR_DATA_DIR": str(tmp_path),
+           "BRAND_MONITOR_DATABASE_URL": store.engine.url.render_as_string(),
+           "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    log = (tmp_path / "serve.log").open("w")
+    proc = subprocess.Popen([sys.executable, "-m", "monitor", "slack", "serve", "--host",
+                             "127.0.0.1", "--port", "0"], env=env, stdout=subprocess.PIPE,
+                            stderr=log, text=True)
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline()
+        assert "listening on http://127.0.0.1:" in line, (tmp_path / "serve.log").read_text()
+        url = line.split("listening on ", 1)[1].split(" ", 1)[0]
+        body, headers = signed_request(block_actions(msg, "case_claim", user="U0SAM0001"))
+        assert _post(url, body, dict(headers, **{"x-slack-signature": "v0=bad"})) == 401
+        assert _post(url, body, headers) == 200
+        deadline = time.monotonic() + 15
+        while not msg.updates and time.monotonic() < deadline:
+            threading.Event().wait(0.05)
+        assert store.get_case(case_id)[0].owner == "U0SAM0001"  # type: ignore[index]
+        assert msg.updates and "Claimed by <@U0SAM0001>" in str(msg.blocks)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+        log.close()
+    assert TOKEN not in (tmp_path / "serve.log").read_text()
