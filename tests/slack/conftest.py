@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -45,9 +46,19 @@ class TrackingExecutor(ThreadPoolExecutor):
             fut.result(timeout=20)
 
 
+@pytest.fixture(scope="session")
+def migrated_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One SQLite file migrated to head; each test gets a copy (migrating is the slow part)."""
+    path = tmp_path_factory.mktemp("slack-db") / "template.sqlite"
+    Store.from_url(f"sqlite:///{path}").close()
+    return path
+
+
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    s = Store.from_url(f"sqlite:///{tmp_path / 'slack.sqlite'}")
+def store(tmp_path: Path, migrated_db: Path) -> Iterator[Store]:
+    path = tmp_path / "slack.sqlite"
+    shutil.copyfile(migrated_db, path)
+    s = Store.from_url(f"sqlite:///{path}", migrate_schema=False)
     yield s
     s.close()
 
