@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -78,3 +79,34 @@ def test_socket_mode__click_over_the_websocket_claims_and_is_acked(
     finally:
         stop()
     assert ws.closed.wait(10)
+
+
+def test_run_forever__starts_socket_mode_with_the_daemon_and_stops_it_with_it(
+        store: Store, worker: OutboxWorker, settings: Settings, ws: FakeSocketMode,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+
+    from monitor.rules.watcher import RulesWatcher
+
+    monkeypatch.setattr(time, "sleep", REAL_SLEEP)
+    monkeypatch.setenv("SLACK_BOT_TOKEN", TOKEN)
+    monkeypatch.setenv("SLACK_APP_TOKEN", "xapp-1-A0BRANDMON1-1-secret")
+    rules = RulesWatcher(Path(__file__).resolve().parents[2] / "rules")
+    app = SimpleNamespace(store=store, settings=settings, outbox=worker, connectors={},
+                          rules=rules)
+    daemon = Daemon(app)  # type: ignore[arg-type]
+
+    def broken_service() -> None:
+        raise RuntimeError("another service failed to start")
+
+    daemon.on_start.append(broken_service)  # must not keep Socket Mode from starting
+    socket_mode.install(daemon)
+
+    def stop_when_connected() -> None:
+        ws.connected.wait(10)
+        daemon.stop()
+
+    threading.Thread(target=stop_when_connected, daemon=True).start()
+    daemon.run_forever()  # returns once stopped
+    assert ws.connected.is_set()
+    assert ws.closed.wait(10)  # the stop hook closed the websocket
