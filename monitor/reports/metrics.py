@@ -10,13 +10,13 @@ from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, cast
 
 from monitor.models import LABELS, Priority
+from monitor.reports.queries import ACTIONABLE
 from monitor.triage import first_response_seconds, resolution_seconds
 
 if TYPE_CHECKING:
     from monitor.reports.queries import CaseFact, Facts, MentionFact
     from monitor.store.tables import EventRow
 
-ACTIONABLE = ("complaint", "question")  # the labels the team is measured on answering
 LABEL_ORDER = tuple(lb.value for lb in LABELS)
 TOP_AUTHORS = 5
 
@@ -134,8 +134,9 @@ def handled_seconds(case: CaseFact) -> float | None:
     return resolution_seconds(_events(case))
 
 
-def targets_met(cases: Sequence[CaseFact], targets: Mapping[str, int], now: datetime
-                ) -> list[Target]:
+def targets_met(cases: Sequence[CaseFact], targets: Mapping[str, int], now: datetime,
+                responses: Mapping[int, float | None] | None = None) -> list[Target]:
+    """`responses`: first-response seconds by case id, when already computed."""
     by_priority: dict[str, list[CaseFact]] = defaultdict(list)
     for c in cases:
         by_priority[priority_name(c.priority)].append(c)
@@ -147,7 +148,7 @@ def targets_met(cases: Sequence[CaseFact], targets: Mapping[str, int], now: date
         group = by_priority.get(name, [])
         due = within = 0
         for c in group:
-            seconds = response_seconds(c)
+            seconds = responses[c.id] if responses is not None else response_seconds(c)
             if seconds is not None:
                 due += 1
                 within += seconds <= minutes * 60
@@ -195,11 +196,12 @@ def build_report(facts: Facts, *, targets: Mapping[str, int], now: datetime) -> 
         counts.update(ordered)
 
     cases = [c for c in facts.cases if c.label in ACTIONABLE and c.status != "ignored"]
-    responses = [(c, s) for c in cases if (s := response_seconds(c)) is not None]
+    by_case = {c.id: response_seconds(c) for c in cases}
+    responses = [(c, s) for c in cases if (s := by_case[c.id]) is not None]
     r.cases, r.answered = len(cases), len(responses)
     r.first_response = Durations.of([s for _, s in responses])
     r.resolution = Durations.of([s for c in cases if (s := handled_seconds(c)) is not None])
-    r.within_target = targets_met(cases, targets, now)
+    r.within_target = targets_met(cases, targets, now, by_case)
     due = sum(t.due for t in r.within_target)
     r.within_target_share = sum(t.within for t in r.within_target) / due if due else 0.0
     ever_handled = [c for c in cases

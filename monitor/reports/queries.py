@@ -19,6 +19,8 @@ if TYPE_CHECKING:
 
 Stmt = TypeVar("Stmt", bound=Any)  # a Select of any row shape
 
+# The labels the team is measured on answering: only their cases are read for response times.
+ACTIONABLE = ("complaint", "question")
 # The events that decide response metrics; the rest of the audit trail is not read.
 METRIC_ACTIONS = ("created", "claimed", "handled", "not_relevant", "reopened")
 _SINCE = re.compile(r"^\s*(\d+)\s*([hdw])\s*$", re.IGNORECASE)
@@ -86,7 +88,7 @@ class Facts:
 
     window: Window
     mentions: list[MentionFact]
-    cases: list[CaseFact]
+    cases: list[CaseFact]  # actionable cases only
     previous_praise: int
 
 
@@ -111,31 +113,34 @@ def _in_window(stmt: Stmt, window: Window) -> Stmt:
 
 
 def load_facts(store: Store, window: Window) -> Facts:
-    """Mentions of the window with their cases and the cases' metric events: three queries."""
+    """Mentions of the window, their actionable cases (complaints and questions posted to
+    Slack) and those cases' metric events: three queries, rows read as plain tuples."""
     mention_q = _in_window(
         select(MentionRow.id, MentionRow.brand, MentionRow.source, LABEL, MentionRow.created_at,
                MentionRow.author_handle, MentionRow.author_followers, CaseRow.id,
                CaseRow.priority, CaseRow.status, CaseRow.created_at, CaseRow.reopened)
         .outerjoin(CaseRow, CaseRow.mention_id == MentionRow.id), window)
     event_q = _in_window(
-        select(EventRow.case_id, EventRow.id, EventRow.action, EventRow.actor, EventRow.at)
+        select(EventRow.case_id, EventRow.at, EventRow.id, EventRow.action, EventRow.actor)
         .join(CaseRow, CaseRow.id == EventRow.case_id)
         .join(MentionRow, MentionRow.id == CaseRow.mention_id)
-        .where(EventRow.action.in_(METRIC_ACTIONS)), window)
+        .where(EventRow.action.in_(METRIC_ACTIONS), CaseRow.label.in_(ACTIONABLE),
+               CaseRow.status != "ignored"), window)
     mentions: list[MentionFact] = []
     case_rows: list[tuple[Any, ...]] = []
-    events: dict[int, list[EventFact]] = defaultdict(list)
+    events: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
     with store.session() as s:
         for (mid, brand, source, label, created, handle, followers, case_id, priority, status,
              case_created, reopened) in s.execute(mention_q):
             mentions.append(MentionFact(mid, brand, source, label, created, handle, followers))
-            if case_id is not None:
+            if case_id is not None and label in ACTIONABLE and status != "ignored":
                 case_rows.append((case_id, label, priority, status, case_created, reopened))
-        for case_id, eid, action, actor, at in s.execute(event_q):
-            events[case_id].append(EventFact(eid, action, actor, at))
+        for case_id, *event in s.execute(event_q):
+            events[case_id].append(tuple(event))
         previous_praise = count_label(s, window.previous(), "praise")
     cases = [CaseFact(cid, label, int(priority or 0), status, created, int(reopened or 0),
-                      tuple(sorted(events.get(cid, ()), key=lambda e: (e.at, e.id))))
+                      tuple(EventFact(eid, action, actor, at)
+                            for at, eid, action, actor in sorted(events.get(cid, ()))))
              for cid, label, priority, status, created, reopened in case_rows]
     return Facts(window, mentions, cases, previous_praise)
 
