@@ -32,7 +32,7 @@ def save_artifact(model: MentionModel, *, root: Path, metadata: dict[str, Any]) 
     out = root / version
     out.mkdir(parents=True, exist_ok=True)
     state = {
-        k: (v.to(torch.float16) if k.startswith("encoder.") else v.float()).contiguous()
+        k: (v.to(torch.float16) if _half(k) else v.float()).contiguous()
         for k, v in model.trained_state().items()
     }
     save_file(state, str(out / WEIGHTS))
@@ -42,6 +42,11 @@ def save_artifact(model: MentionModel, *, root: Path, metadata: dict[str, Any]) 
     (root / CURRENT).write_text(json.dumps({"version": version}) + "\n", encoding="utf-8")
     logger.info("wrote model artifact %s", out)
     return out
+
+
+def _half(name: str) -> bool:
+    """Fully fine-tuned encoder weights are stored in fp16; adapters and head in fp32."""
+    return name.startswith("encoder.") and ".lora_" not in name
 
 
 def find_artifact(path: Path) -> Path | None:
@@ -80,7 +85,9 @@ def load_artifact(path: Path) -> tuple[Any, MentionModel, dict[str, Any]]:
         raise ModelError(f"no trained model in {path} (run `brand-monitor model train`)")
     meta = read_metadata(found)
     tokenizer, encoder = load_pretrained(encoder_dir())
-    model = MentionModel(encoder, trainable_layers=int(meta["trainable_layers"]))
+    model = MentionModel(encoder, trainable_layers=int(meta["trainable_layers"]),
+                         lora_rank=int(meta.get("lora_rank", 0)),
+                         lora_alpha=float(meta.get("lora_alpha", 16.0)))
     try:
         state = load_file(str(found / WEIGHTS))
     except (OSError, ValueError) as e:
@@ -89,6 +96,7 @@ def load_artifact(path: Path) -> tuple[Any, MentionModel, dict[str, Any]]:
     if set(state) != expected:
         raise ModelError(f"{found}: weights do not match the model (artifact damaged?)")
     model.load_state_dict({k: v.float() for k, v in state.items()}, strict=False)
+    model.merge_adapters()
     model.eval()
     return tokenizer, model, meta
 

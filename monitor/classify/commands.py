@@ -54,7 +54,7 @@ def train(
     data: list[Path] | None = typer.Option(None, "--data", help="JSONL training files "
                                            "(default: the data shipped in monitor/classify/data)"),
     epochs: int = typer.Option(4, "--epochs", min=1),
-    layers: int = typer.Option(2, "--layers", min=0, max=6, help="top encoder layers to fine-tune"),
+    layers: int = typer.Option(4, "--layers", min=0, max=6, help="top encoder layers to fine-tune"),
     threads: int = typer.Option(2, "--threads", min=1, help="CPU threads (results depend on it)"),
 ) -> None:
     """Train the builtin classifier and write a versioned artifact with its held-out metrics."""
@@ -92,7 +92,11 @@ def train(
         typer.echo(format_report(test))
         typer.echo(f"ECE before calibration {test['ece_before']:.4f}, after "
                    f"{test['ece_after']:.4f}; macro-F1 without ratings "
-                   f"{meta['metrics']['test_without_rating']:.4f}")
+                   f"{test['macro_f1_without_rating']:.4f}")
+        int8 = meta["metrics"].get("test_int8")
+        if int8:
+            typer.echo(f"int8 dynamic quantization: macro-F1 {int8['macro_f1']:.4f}, "
+                       f"ECE {int8['ece']:.4f}")
 
 
 @app.command("eval")

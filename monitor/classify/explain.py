@@ -16,6 +16,7 @@ _STOP = frozenset((
     "a", "an", "the", "to", "of", "in", "on", "at", "for", "and", "or", "i", "i'm", "im", "my",
     "me", "we", "our", "you", "your", "it", "its", "it's", "is", "are", "was", "were", "be",
     "been", "am", "this", "that", "these", "those", "with", "as", "so", "just", "by", "from",
+    "@", "http",
 ))
 
 
@@ -25,7 +26,8 @@ class Scorer(Protocol):
 
 def _pieces(text: str) -> list[tuple[int, int]]:
     """Spans to occlude: content words and punctuation runs, merged into phrases when many."""
-    spans = [s for s in units(text) if text[s[0]:s[1]].lower() not in _STOP]
+    spans = [s for s in units(text) if text[s[0]:s[1]].lower() not in _STOP
+             and not (text[s[0]:s[1]] == "user" and text[s[0] - 1:s[0]] == "@")]
     if len(spans) <= MAX_PIECES:
         return spans
     size = -(-len(spans) // MAX_PIECES)

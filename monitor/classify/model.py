@@ -11,6 +11,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from monitor.classify.lora import add_lora, merge_lora
 from monitor.errors import ModelError
 from monitor.models import LABELS
 
@@ -78,13 +79,15 @@ def mean_pool(hidden: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tenso
 class MentionModel(nn.Module):
     """Encoder -> mean pooling -> dropout -> linear, plus a per-class bias for each star rating.
 
-    Only the top `trainable_layers` encoder layers, the head and the rating bias are trained
-    and stored; the bottom of the encoder stays the packaged one, so an artifact is a few MB.
+    Only the top `trainable_layers` encoder layers, low-rank adapters on the layers below them
+    (when `lora_rank` > 0), the head and the rating bias are trained and stored; the rest of the
+    encoder stays the packaged one, so an artifact is a few MB.
     The rating enters as an additive bias on the logits, so a strongly worded text can
     outvote it ("5 stars but it crashes on login").
     """
 
-    def __init__(self, encoder: Any, *, trainable_layers: int, dropout: float = 0.1) -> None:
+    def __init__(self, encoder: Any, *, trainable_layers: int, dropout: float = 0.1,
+                 lora_rank: int = 0, lora_alpha: float = 16.0) -> None:
         super().__init__()
         self.encoder: Any = encoder
         n_layers = len(self.encoder.encoder.layer)
@@ -92,6 +95,11 @@ class MentionModel(nn.Module):
             raise ModelError(f"trainable_layers must be within 0..{n_layers}")
         self.trainable_layers = trainable_layers
         self.first_trainable = n_layers - trainable_layers
+        # with adapters on the lower layers, training caches only the embeddings' output
+        self.first_adapted = 0 if lora_rank else self.first_trainable
+        if lora_rank:
+            add_lora(self.encoder.encoder.layer[: self.first_trainable], rank=lora_rank,
+                     alpha=lora_alpha, dropout=dropout)
         hidden = int(self.encoder.config.hidden_size)
         self.dropout = nn.Dropout(dropout)
         self.head = nn.Linear(hidden, len(LABELS))
@@ -103,7 +111,7 @@ class MentionModel(nn.Module):
             param.requires_grad = self.is_trained(name)
 
     def is_trained(self, name: str) -> bool:
-        if not name.startswith("encoder."):
+        if not name.startswith("encoder.") or ".lora_" in name:
             return True
         prefix = "encoder.encoder.layer."
         if name.startswith(prefix):
@@ -116,12 +124,12 @@ class MentionModel(nn.Module):
         out = self.encoder(
             input_ids=input_ids, attention_mask=attention_mask, output_hidden_states=True
         )
-        return out.hidden_states[self.first_trainable]
+        return out.hidden_states[self.first_adapted]
 
     def upper(self, hidden: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
         """Mean-pooled output of the trained layers, from `lower`'s hidden states."""
         ext = additive_mask(attention_mask, hidden.dtype)
-        for layer in self.encoder.encoder.layer[self.first_trainable:]:
+        for layer in self.encoder.encoder.layer[self.first_adapted:]:
             hidden = layer(hidden, attention_mask=ext)
             if isinstance(hidden, tuple):
                 hidden = hidden[0]
@@ -142,6 +150,11 @@ class MentionModel(nn.Module):
     def trained_state(self) -> dict[str, torch.Tensor]:
         """The parameters training changed, as stored in an artifact."""
         return {k: v.detach().clone() for k, v in self.state_dict().items() if self.is_trained(k)}
+
+    def merge_adapters(self) -> None:
+        """Fold LoRA adapters into the encoder weights (after loading, before inference)."""
+        merge_lora(self.encoder)
+        self.first_adapted = self.first_trainable
 
 
 def quantize(model: nn.Module) -> nn.Module:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import logging
 import random
 import time
@@ -15,12 +16,19 @@ import torch
 from torch import nn
 
 from monitor.classify.artifact import save_artifact
-from monitor.classify.calibrate import fit_temperature
+from monitor.classify.calibrate import fit_calibration
 from monitor.classify.dataset import Example, data_hash, stratified_split
 from monitor.classify.metrics import ece, report
-from monitor.classify.model import ENCODER_NAME, MentionModel, encoder_dir, load_pretrained
+from monitor.classify.model import (
+    ENCODER_NAME,
+    MentionModel,
+    encoder_dir,
+    load_pretrained,
+    quantize,
+)
 from monitor.classify.model import rating_index as _rating_index
 from monitor.classify.text import normalize
+from monitor.errors import ModelError
 from monitor.models import LABELS
 
 logger = logging.getLogger(__name__)
@@ -30,16 +38,19 @@ _INDEX = {label: i for i, label in enumerate(LABELS)}
 @dataclass(frozen=True, slots=True)
 class TrainConfig:
     seed: int = 13
-    trainable_layers: int = 2
+    trainable_layers: int = 4
     epochs: int = 4
     batch_size: int = 32
     lr: float = 1e-4  # trained encoder layers
-    head_lr: float = 2e-3  # head and rating bias
+    head_lr: float = 2e-3  # classification head
     weight_decay: float = 0.01
     dropout: float = 0.1
-    rating_dropout: float = 0.35  # share of rated examples trained as if unrated
+    rating_l2: float = 1.0  # prior pulling the rating biases (fit after training) to zero
     label_smoothing: float = 0.05
-    max_length: int = 128
+    max_length: int = 256
+    lora_rank: int = 0  # adapters on the layers below the fully trained ones; 0 = none
+    lora_alpha: float = 16.0
+    lora_lr: float = 1e-3
     split: tuple[float, float, float] = (0.8, 0.1, 0.1)  # train, calibration, test
     threads: int = 2
     device: str = "cpu"
@@ -107,19 +118,21 @@ def _logits(model: MentionModel, data: Encoded, idx: np.ndarray, *, batch_size: 
 
 
 def _fit(model: MentionModel, data: Encoded, idx: np.ndarray, cfg: TrainConfig) -> list[float]:
+    """Fine-tune on the text alone; the rating biases are fit afterwards on held-out data."""
     model.freeze_bottom()
+    model.rating.weight.requires_grad = False
     rng = np.random.default_rng(cfg.seed)
     counts = np.bincount(data.labels[idx].numpy(), minlength=len(LABELS)).astype(float)
     weights = torch.tensor(counts.sum() / (len(LABELS) * np.maximum(counts, 1)), dtype=torch.float)
     loss_fn = nn.CrossEntropyLoss(weight=weights.to(cfg.device),
                                   label_smoothing=cfg.label_smoothing)
     trained = [(n, p) for n, p in model.named_parameters() if p.requires_grad]
-    layers = [p for n, p in trained if n.startswith("encoder.")]
+    layers = [p for n, p in trained if n.startswith("encoder.") and ".lora_" not in n]
+    adapters = [p for n, p in trained if ".lora_" in n]
     heads = [p for n, p in trained if not n.startswith("encoder.")]
-    opt = torch.optim.AdamW(
-        [{"params": layers, "lr": cfg.lr}, {"params": heads, "lr": cfg.head_lr}],
-        weight_decay=cfg.weight_decay,
-    )
+    groups = [{"params": layers, "lr": cfg.lr}, {"params": adapters, "lr": cfg.lora_lr},
+              {"params": heads, "lr": cfg.head_lr}]
+    opt = torch.optim.AdamW([g for g in groups if g["params"]], weight_decay=cfg.weight_decay)
     steps = cfg.epochs * int(np.ceil(len(idx) / cfg.batch_size))
     warmup = max(1, steps // 10)
     sched = torch.optim.lr_scheduler.LambdaLR(
@@ -132,13 +145,12 @@ def _fit(model: MentionModel, data: Encoded, idx: np.ndarray, cfg: TrainConfig) 
         for start in range(0, len(perm), cfg.batch_size):
             sel = perm[start:start + cfg.batch_size].tolist()
             hidden, mask = _pad([data.hidden[i] for i in sel])
-            r = data.ratings[sel].clone()
-            r[torch.from_numpy(rng.random(len(sel)) < cfg.rating_dropout)] = 0
-            logits = model.logits(model.upper(hidden, mask), r.to(cfg.device))
+            no_rating = torch.zeros(len(sel), dtype=torch.long, device=cfg.device)
+            logits = model.logits(model.upper(hidden, mask), no_rating)
             loss = loss_fn(logits, data.labels[sel].to(cfg.device))
             opt.zero_grad()
             loss.backward()
-            nn.utils.clip_grad_norm_([*layers, *heads], 1.0)
+            nn.utils.clip_grad_norm_([*layers, *adapters, *heads], 1.0)
             opt.step()
             sched.step()
             total += loss.item() * len(sel)
@@ -152,58 +164,99 @@ def _round_to_fp16(model: MentionModel) -> None:
     """Make the in-memory weights exactly what the artifact stores (fp16 encoder layers)."""
     with torch.no_grad():
         for name, param in model.named_parameters():
-            if param.requires_grad and name.startswith("encoder."):
+            if param.requires_grad and name.startswith("encoder.") and ".lora_" not in name:
                 param.copy_(param.half().float())
 
 
-def _evaluate(logits: torch.Tensor, labels: torch.Tensor, temperature: float) -> dict[str, Any]:
+def _evaluate(text_logits: torch.Tensor, logits: torch.Tensor, labels: torch.Tensor,
+              temperature: float) -> dict[str, Any]:
+    """Report of the final (rating-aware, calibrated) decisions; ECE of the raw text-only
+    softmax ("before") and of the shipped probabilities ("after")."""
     y = labels.numpy()
-    raw = torch.softmax(logits, 1).numpy()
-    cal = torch.softmax(logits / temperature, 1).numpy()
-    rep = report(y, raw.argmax(1))
+    raw = torch.softmax(text_logits, 1).numpy()
+    final = torch.softmax(logits / temperature, 1).numpy()
+    rep = report(y, final.argmax(1))
     rep["ece_before"] = ece(raw, y)
-    rep["ece_after"] = ece(cal, y)
+    rep["ece_after"] = ece(final, y)
+    rep["macro_f1_without_rating"] = report(y, raw.argmax(1))["macro_f1"]
     return rep
+
+
+def _evaluate_int8(model: MentionModel, tokenizer: Any, examples: Sequence[Example],
+                   labels: torch.Tensor, cfg: TrainConfig, temperature: float) -> dict[str, Any]:
+    """The same test split through a dynamically int8-quantized copy, from the raw text."""
+    qmodel = quantize(copy.deepcopy(model))
+    logits = predict_logits(qmodel, tokenizer, examples, max_length=cfg.max_length)
+    probs = torch.softmax(logits / temperature, 1).numpy()
+    y = labels.numpy()
+    return {"macro_f1": report(y, probs.argmax(1))["macro_f1"], "ece": ece(probs, y)}
+
+
+def predict_logits(model: Any, tokenizer: Any, examples: Sequence[Example], *,
+                   max_length: int, device: str = "cpu") -> torch.Tensor:
+    """Uncalibrated logits for examples (their ratings included), in order."""
+    model.to(device)
+    data = _encode(model, tokenizer, examples, max_length=max_length, device=device)
+    return _logits(model, data, np.arange(len(examples)))
 
 
 def train(examples: Sequence[Example], *, out_root: Path, config: TrainConfig | None = None,
           extra_train: Sequence[Example] = (), data_files: Sequence[str] = ()) -> Path:
+    """Train (see `train_model`) and save a versioned artifact under `out_root`."""
+    model, _, meta = train_model(examples, config=config, extra_train=extra_train,
+                                 data_files=data_files)
+    return save_artifact(model, root=out_root, metadata=meta)
+
+
+def train_model(examples: Sequence[Example], *, config: TrainConfig | None = None,
+                extra_train: Sequence[Example] = (), data_files: Sequence[str] = ()
+                ) -> tuple[MentionModel, Any, dict[str, Any]]:
     """Train on a seeded stratified split of `examples` (plus `extra_train`, e.g. Slack
-    feedback, in the training part only), fit the temperature on the calibration part,
-    evaluate on the test part, and save a versioned artifact under `out_root`."""
+    feedback, in the training part only), fit the temperature and rating biases on the
+    calibration part and evaluate on the test part. Returns (model, tokenizer, metadata)."""
     cfg = config or TrainConfig()
     began = time.perf_counter()
     _seed_everything(cfg.seed, cfg.threads)
     all_examples = [*examples, *extra_train]
     if len({ex.label for ex in examples}) < 2:
-        from monitor.errors import ModelError
-
         raise ModelError("training data needs examples of at least two labels")
     tr, cal, te = stratified_split([ex.label for ex in examples], fractions=cfg.split,
                                    seed=cfg.seed)
     tr = np.concatenate([tr, np.arange(len(examples), len(all_examples))]).astype(int)
     tokenizer, encoder = load_pretrained(encoder_dir())
-    model = MentionModel(encoder, trainable_layers=cfg.trainable_layers, dropout=cfg.dropout)
+    model = MentionModel(encoder, trainable_layers=cfg.trainable_layers, dropout=cfg.dropout,
+                         lora_rank=cfg.lora_rank, lora_alpha=cfg.lora_alpha)
     model.to(cfg.device)
     data = _encode(model, tokenizer, all_examples, max_length=cfg.max_length, device=cfg.device)
     losses = _fit(model, data, tr, cfg)
     model.cpu()
     data.hidden = [h.cpu() for h in data.hidden]
+    data.ratings, data.labels = data.ratings.cpu(), data.labels.cpu()
     _round_to_fp16(model)
-    temperature = fit_temperature(_logits(model, data, cal), data.labels[cal]) if len(cal) else 1.0
-    metrics: dict[str, Any] = {"train_loss": losses, "temperature": round(temperature, 4)}
+    temperature, bias = fit_calibration(_logits(model, data, cal, ratings=False),
+                                        data.ratings[cal], data.labels[cal],
+                                        rating_l2=cfg.rating_l2)
+    with torch.no_grad():
+        model.rating.weight.copy_(bias * temperature)  # logits / T then carry bias exactly
+    metrics: dict[str, Any] = {
+        "train_loss": losses,
+        "temperature": round(temperature, 4),
+        "rating_bias": [[round(float(v), 3) for v in row] for row in bias],
+    }
     if len(te):
-        test_logits = _logits(model, data, te)
-        metrics["test"] = _evaluate(test_logits, data.labels[te], temperature)
-        metrics["test_without_rating"] = report(
-            data.labels[te].numpy(), _logits(model, data, te, ratings=False).argmax(1).numpy())[
-            "macro_f1"]
+        metrics["test"] = _evaluate(_logits(model, data, te, ratings=False),
+                                    _logits(model, data, te), data.labels[te], temperature)
+        metrics["test_int8"] = _evaluate_int8(model, tokenizer, [all_examples[i] for i in te],
+                                              data.labels[te], cfg, temperature)
     digest = data_hash(all_examples)
-    version = f"minilm-top{cfg.trainable_layers}-{digest[:10]}-s{cfg.seed}"
+    lora = f"-lora{cfg.lora_rank}" if cfg.lora_rank else ""
+    version = f"minilm-top{cfg.trainable_layers}{lora}-{digest[:10]}-s{cfg.seed}"
     meta = {
         "version": version,
         "encoder": ENCODER_NAME,
         "trainable_layers": cfg.trainable_layers,
+        "lora_rank": cfg.lora_rank,
+        "lora_alpha": cfg.lora_alpha,
         "max_length": cfg.max_length,
         "temperature": round(temperature, 6),
         "labels": [label.value for label in LABELS],
@@ -217,4 +270,4 @@ def train(examples: Sequence[Example], *, out_root: Path, config: TrainConfig | 
         "train_seconds": round(time.perf_counter() - began, 1),
         "torch": torch.__version__,
     }
-    return save_artifact(model, root=out_root, metadata=meta)
+    return model, tokenizer, meta
