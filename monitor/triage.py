@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -29,7 +29,7 @@ RESPONSE_ACTIONS = ("claimed", "handled")
 # Actions that close a case (for resolution time).
 CLOSING_ACTIONS = ("handled", "not_relevant")
 
-_RETRIES = 3  # a CAS lost to an unrelated change (e.g. a relabel) is retried this often
+_RETRIES = 5  # a compare-and-set lost to another change is re-read and retried
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,17 +44,27 @@ class Outcome:
     case: CaseRow | None = None
 
 
+Plan = Callable[[CaseRow], "tuple[dict[str, Any], dict[str, Any]] | None"]
+
+
 def _apply(store: Store, case_id: int, *, actor: str, action: str, to_status: str | None,
-           allowed_from: Iterable[str] | None, values: dict[str, Any] | None = None,
-           detail: dict[str, Any] | None = None, at: datetime | None = None) -> bool:
+           allowed_from: Iterable[str] | None, plan: Plan, at: datetime) -> bool:
+    """Read the case, let `plan` derive (values, audit detail) from exactly that state (None:
+    nothing to do), and write it only if the case is still at that version; a lost race is
+    re-read and re-planned, so what is stored never mixes two states."""
     allowed = tuple(allowed_from) if allowed_from is not None else None
     for _ in range(_RETRIES):
+        case = _current(store, case_id)
+        if case is None or (allowed is not None and case.status not in allowed):
+            return False
+        planned = plan(case)
+        if planned is None:
+            return False
+        values, detail = planned
         if store.transition(case_id, actor=actor, action=action, to_status=to_status,
-                            allowed_from=allowed, values=values, detail=detail, at=at):
+                            allowed_from=allowed, values=values, detail=detail, at=at,
+                            expect_version=case.version):
             return True
-        found = store.get_case(case_id)
-        if found is None or (allowed is not None and found[0].status not in allowed):
-            return False  # a real refusal, not a lost race with an unrelated change
     return False
 
 
@@ -94,29 +104,28 @@ def claim(store: Store, case_id: int, *, actor: str, at: datetime | None = None)
     other is told who has it. Clicking again on your own claim does nothing."""
     now = at or utcnow()
     changed = _apply(store, case_id, actor=actor, action="claimed", to_status=Status.CLAIMED,
-                     allowed_from=(Status.NEW,), values={"owner": actor, "claimed_at": now},
-                     at=now)
+                     allowed_from=(Status.NEW,), at=now,
+                     plan=lambda case: ({"owner": actor, "claimed_at": now}, {}))
     return _outcome(store, case_id, "claimed", actor, changed)
 
 
 def _close(store: Store, case_id: int, *, actor: str, action: str, at: datetime | None
            ) -> Outcome:
     now = at or utcnow()
-    case = _current(store, case_id)
-    if case is None:
-        return Outcome(case_id, action, False, copy.FEEDBACK["missing"])
-    # Whoever closes a case owns it from then on (the status line names them); a colleague's
-    # claim may be closed for them, and the previous owner is kept in the audit event.
-    values: dict[str, Any] = {"owner": actor}
-    detail: dict[str, Any] = {}
-    if case.owner and case.owner != actor:
-        detail["previous_owner"] = case.owner
-    if action == "handled":
-        values["handled_at"] = now
-        if case.claimed_at is None:
-            values["claimed_at"] = now  # handled straight from new: first response = handled
+
+    def plan(case: CaseRow) -> tuple[dict[str, Any], dict[str, Any]]:
+        # Whoever closes a case owns it from then on (the status line names them); a
+        # colleague's claim may be closed for them, the previous owner stays in the audit trail.
+        values: dict[str, Any] = {"owner": actor}
+        detail = {"previous_owner": case.owner} if case.owner and case.owner != actor else {}
+        if action == "handled":
+            values["handled_at"] = now
+            if case.claimed_at is None:
+                values["claimed_at"] = now  # handled straight from new: that is the response
+        return values, detail
+
     changed = _apply(store, case_id, actor=actor, action=action, to_status=action,
-                     allowed_from=OPEN, values=values, detail=detail, at=now)
+                     allowed_from=OPEN, plan=plan, at=now)
     return _outcome(store, case_id, action, actor, changed)
 
 
@@ -133,35 +142,40 @@ def dismiss(store: Store, case_id: int, *, actor: str, at: datetime | None = Non
 def reopen(store: Store, case_id: int, *, actor: str, at: datetime | None = None) -> Outcome:
     """handled|not_relevant -> new, back in the queue with no owner; `reopened` counts it."""
     now = at or utcnow()
-    case = _current(store, case_id)
-    if case is None:
-        return Outcome(case_id, "reopened", False, copy.FEEDBACK["missing"])
-    values = {"owner": None, "claimed_at": None, "handled_at": None, "reminded_at": None,
-              "reopened": (case.reopened or 0) + 1}
-    detail = {"previous_owner": case.owner} if case.owner else {}
+
+    def plan(case: CaseRow) -> tuple[dict[str, Any], dict[str, Any]]:
+        values = {"owner": None, "claimed_at": None, "handled_at": None, "reminded_at": None,
+                  "reopened": (case.reopened or 0) + 1}
+        return values, ({"previous_owner": case.owner} if case.owner else {})
+
     changed = _apply(store, case_id, actor=actor, action="reopened", to_status=Status.NEW,
-                     allowed_from=CLOSED, values=values, detail=detail, at=now)
+                     allowed_from=CLOSED, plan=plan, at=now)
     return _outcome(store, case_id, "reopened", actor, changed)
 
 
 def relabel(store: Store, case_id: int, *, actor: str, label: str, at: datetime | None = None
             ) -> Outcome:
     """Change the label in any state; the correction is stored as classifier training data.
-    The case keeps its channel and status."""
+    The case keeps its channel and status. Choosing the current label does nothing."""
     if label not in {lb.value for lb in LABELS}:
         return Outcome(case_id, "relabeled", False, copy.FEEDBACK["bad_label"].format(label=label))
-    case = _current(store, case_id)
-    if case is None:
-        return Outcome(case_id, "relabeled", False, copy.FEEDBACK["missing"])
-    if case.label == label:
-        return Outcome(case_id, "relabeled", False, None, case)  # same label: nothing to learn
-    old = case.label
-    # Feedback first: it records the label being replaced, which the transition overwrites.
-    store.add_label_feedback(case_id, actor=actor, new_label=label)
+    replaced: list[str] = []
+
+    def plan(case: CaseRow) -> tuple[dict[str, Any], dict[str, Any]] | None:
+        if case.label == label:
+            return None
+        replaced[:] = [case.label]
+        return {"label": label}, {"from": case.label, "to": label}
+
     changed = _apply(store, case_id, actor=actor, action="relabeled", to_status=None,
-                     allowed_from=None, values={"label": label},
-                     detail={"from": old, "to": label}, at=at)
-    return _outcome(store, case_id, "relabeled", actor, changed)
+                     allowed_from=None, plan=plan, at=at or utcnow())
+    if changed:
+        store.add_label_feedback(case_id, actor=actor, new_label=label, old_label=replaced[0])
+        return _outcome(store, case_id, "relabeled", actor, True)
+    case = _current(store, case_id)
+    if case is not None and case.label == label:
+        return Outcome(case_id, "relabeled", False, None, case)  # already so: nothing to learn
+    return _outcome(store, case_id, "relabeled", actor, False)
 
 
 ACTIONS = {"claim": claim, "handle": handle, "dismiss": dismiss, "reopen": reopen}

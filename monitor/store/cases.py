@@ -67,11 +67,14 @@ class CasesMixin:
         at: datetime | None = None,
         refresh_message: bool = True,
         enqueue: Iterable[dict[str, Any]] = (),
+        expect_version: int | None = None,
     ) -> bool:
         """Change a case in one compare-and-set UPDATE (two agents clicking at once: one wins),
         record the audit event and queue the Slack message update. False if the case was not in
         `allowed_from` (or does not exist): nothing changes. `enqueue`: more outbox rows
-        (keyword arguments of `enqueue`) queued in the same transaction, only if it happens."""
+        (keyword arguments of `enqueue`) queued in the same transaction, only if it happens.
+        `expect_version`: only if the case is still at the version the caller computed
+        `values` from (False otherwise)."""
         now = at or utcnow()
         with self.session() as s:
             case = s.get(CaseRow, case_id)
@@ -79,6 +82,8 @@ class CasesMixin:
                 return False
             allowed = set(allowed_from) if allowed_from is not None else None
             if allowed is not None and case.status not in allowed:
+                return False
+            if expect_version is not None and case.version != expect_version:
                 return False
             from_status = case.status
             new_values: dict[str, Any] = dict(values or {})
@@ -106,7 +111,8 @@ class CasesMixin:
             s.add(EventRow(case_id=case_id, actor=actor, action=action, detail=detail or {},
                            at=at or utcnow()))
 
-    def add_label_feedback(self, case_id: int, *, actor: str, new_label: str) -> None:
+    def add_label_feedback(self, case_id: int, *, actor: str, new_label: str,
+                           old_label: str | None = None) -> None:
         with self.session() as s:
             case = s.get(CaseRow, case_id)
             if case is None:
@@ -115,7 +121,8 @@ class CasesMixin:
             assert mention is not None
             text = f"{mention.title}\n{mention.text}" if mention.title else mention.text
             s.add(LabelFeedbackRow(mention_id=mention.id, text=text, rating=mention.rating,
-                                   old_label=case.label, new_label=new_label, actor=actor,
+                                   old_label=old_label or case.label, new_label=new_label,
+                                   actor=actor,
                                    at=utcnow()))
 
     def author_history(

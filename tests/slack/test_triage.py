@@ -116,6 +116,26 @@ def test_handle__of_a_colleagues_claim_moves_ownership_and_keeps_the_trail(store
     assert store.case_events(cid)[-1].detail == {"previous_owner": "U1"}
 
 
+def test_handle__racing_a_claim_is_replanned_from_the_new_state(
+        store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    cid = new_case(store)
+    t1 = store.case_events(cid)[0].at + timedelta(minutes=1)
+    real = store.transition
+    raced: list[bool] = []
+
+    def claim_sneaks_in(*args: object, **kwargs: object) -> bool:
+        if not raced:  # U1's claim commits between U2's read and U2's write
+            raced.append(True)
+            assert triage.claim(store, cid, actor="U1", at=t1).changed
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(store, "transition", claim_sneaks_in)
+    assert triage.handle(store, cid, actor="U2", at=t1 + timedelta(minutes=5)).changed
+    case, _ = store.get_case(cid)  # type: ignore[misc]
+    assert (case.status, case.owner, case.claimed_at) == ("handled", "U2", t1)
+    assert store.case_events(cid)[-1].detail == {"previous_owner": "U1"}
+
+
 def test_handle__twice_by_two_agents_tells_the_second_who_did_it(store: Store) -> None:
     cid = new_case(store)
     triage.handle(store, cid, actor="U1")
