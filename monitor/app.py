@@ -13,7 +13,7 @@ from monitor.config import Settings, secret
 from monitor.errors import ConfigError, NotConfigured
 from monitor.outbox import OutboxWorker
 from monitor.pipeline import Pipeline
-from monitor.replies.templates import TemplateSuggester
+from monitor.replies import build_suggester
 from monitor.slack.delivery import Delivery, SlackDelivery, TerminalDelivery
 from monitor.store import Store
 
@@ -89,6 +89,13 @@ def build_connectors(
     return enabled, skipped
 
 
+def _brand_name(rules: RulesWatcher, brand: str) -> str:
+    try:
+        return rules.current().brand(brand).name or brand
+    except KeyError:  # a brand removed by a rules reload since the mention matched
+        return brand
+
+
 def build_app(settings: Settings, *, console: Console | None = None,
               store: Store | None = None, delivery: Delivery | None = None) -> App:
     from monitor.classify import build_classifier
@@ -98,7 +105,11 @@ def build_app(settings: Settings, *, console: Console | None = None,
     store = store or Store.from_settings(settings)
     rules = RulesWatcher(settings.rules_dir)
     classifier = build_classifier(settings)
-    suggester = TemplateSuggester(lambda brand: rules.current().reply_templates(brand))
+    suggester = build_suggester(
+        settings,
+        templates=lambda brand: rules.current().reply_templates(brand),
+        brand_name=lambda brand: _brand_name(rules, brand),
+    )
     pipeline = Pipeline(store=store, rules=rules.current, classifier=classifier,
                         suggester=suggester, slack=settings.slack)
     delivery = delivery or build_delivery(settings, console=console)
