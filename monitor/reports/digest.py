@@ -93,7 +93,7 @@ def digest_text(this: Report, last: Report, praise: Sequence[Quote]) -> str:
     if fr.count:
         lines.append(copy.DIGEST_RESPONSE.format(
             median=copy.duration(fr.median_seconds),
-            change=(change(fr.median_seconds, before.median_seconds, copy.duration)
+            change=(" " + change(fr.median_seconds, before.median_seconds, copy.duration)
                     if before.count else ""),
             p90=copy.duration(fr.p90_seconds), share=copy.percent(this.within_target_share)))
     else:

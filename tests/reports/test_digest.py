@@ -165,3 +165,19 @@ def test_digest__terminal_delivery_writes_the_png(store: Store, seeded: Seeded,
     assert mpimg.imread(png).shape[:2] == (600, 1200)
     shown = console.export_text()
     assert "Weekly brand mentions" in shown and "uploads" in shown
+
+
+def test_digest__compares_response_time_with_the_week_before(store: Store, seeded: Seeded,
+                                                            tmp_path: Path) -> None:
+    from monitor import triage
+
+    before = NOW - timedelta(days=9)
+    case_id = add(store, label=Label.COMPLAINT, posted=before)
+    triage.claim(store, case_id, actor="U3", at=before + timedelta(hours=2))
+    job_at(store, digest_settings(tmp_path), NOW).run()
+    (row,) = [r for r in store.outbox_rows() if r.kind == "upload"]
+    comment = row.payload["initial_comment"]
+    assert "First response (median) *1h 00m* (▼ 50% vs 2h 00m) · p90 4h 12m" in comment
+    assert "Complaints *4* (▲ 300% vs 1)" in comment
+    assert "answered within target *50%*" in comment
+    assert "Resolved at first contact: *67%* of 3 handled" in comment
