@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 from monitor.config import secret
 from monitor.slack.app import build_bolt_app
@@ -39,9 +40,17 @@ class SocketModeService:
                              signing_secret="", token_verification=False)
         # apps.connections.open goes to the configured base_url too (GovSlack, tests)
         opener = WebClient(base_url=self.slack.base_url, timeout=int(self.slack.timeout))
-        self.handler = SocketModeHandler(app, app_token=self.app_token, web_client=opener,
-                                         logger=logging.getLogger("monitor.slack.socket_mode"))
-        self.handler.connect()
+        handler = SocketModeHandler(app, app_token=self.app_token, web_client=opener,
+                                    logger=logging.getLogger("monitor.slack.socket_mode"))
+        try:
+            handler.connect()
+        except SlackApiError as e:
+            logger.error("Slack Socket Mode could not start (%s): check SLACK_APP_TOKEN (an "
+                         "app-level xapp- token with connections:write) and that Socket Mode is "
+                         "enabled for the app; posting goes on, buttons will not answer",
+                         e.response.get("error"))
+            return
+        self.handler = handler
         logger.info("Slack Socket Mode connected: buttons are handled by this daemon")
 
     def stop(self) -> None:

@@ -110,3 +110,17 @@ def test_run_forever__starts_socket_mode_with_the_daemon_and_stops_it_with_it(
     daemon.run_forever()  # returns once stopped
     assert ws.connected.is_set()
     assert ws.closed.wait(10)  # the stop hook closed the websocket
+
+
+def test_socket_mode__rejected_app_token_is_one_clear_error(
+        store: Store, settings: Settings, slack: FakeSlack, monkeypatch: pytest.MonkeyPatch,
+        caplog: pytest.LogCaptureFixture) -> None:
+    monkeypatch.setenv("SLACK_BOT_TOKEN", TOKEN)
+    monkeypatch.setenv("SLACK_APP_TOKEN", "xoxb-not-an-app-token")
+    slack.fail("apps.connections.open", error="not_allowed_token_type")
+    daemon = daemon_for(store, settings)
+    socket_mode.install(daemon)
+    daemon.on_start[0]()  # logs, does not raise: delivery must go on
+    assert "Socket Mode could not start (not_allowed_token_type)" in caplog.text
+    assert "xoxb-not-an-app-token" not in caplog.text
+    daemon.on_stop[0]()  # stopping what never started is fine
