@@ -15,11 +15,19 @@ from monitor.reports.metrics import percentile
 from monitor.reports.queries import parse_since
 from monitor.store import Store
 from tests.reports.conftest import NOW, Seeded, seed
+from tests.store.conftest import _pg_store
 
 
-@pytest.fixture(scope="module")
-def shared(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
-    """One seeded store for the tests that only read it (seeding takes a while)."""
+@pytest.fixture(scope="module",
+                params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def shared(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+           ) -> Iterator[Store]:
+    """One seeded store per backend for the tests that only read it (seeding takes a while)."""
+    if request.param == "postgres":
+        for s in _pg_store():
+            seed(s)
+            yield s
+        return
     s = Store.from_url(f"sqlite:///{tmp_path_factory.mktemp('shared') / 'r.sqlite'}")
     seed(s)
     yield s
