@@ -62,6 +62,10 @@ def report(
     parse_since(since)  # a bad period fails before anything is opened
     settings = load_settings(config)
     setup_logging(settings.log_level)
+    db_file = settings.data_dir / "brand-monitor.sqlite"
+    if settings.database_url is None and not db_file.exists():
+        # a report never creates a database: a missing one is almost always the wrong config
+        raise ConfigError(copy.NO_DATABASE.format(path=db_file), key="data_dir")
     store = Store.from_settings(settings)
     try:
         result = compute(store, settings, since=since, brand=brand, now=utcnow())

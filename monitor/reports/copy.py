@@ -5,6 +5,8 @@ from __future__ import annotations
 # -- command line ---------------------------------------------------------------------------
 BAD_SINCE = "expected a period like 24h, 7d or 2w, got {value!r}"
 BAD_PNG = "cannot write the chart to {path} ({reason})"
+NO_DATABASE = ("no database at {path}; pass the daemon's config with --config "
+               "(or run `brand-monitor demo` first)")
 WROTE_PNG = "chart written to {path}"
 HELP_SINCE = "Period to report on, ending now: 24h, 7d, 2w …"
 HELP_BRAND = "Only this brand (as named in the rules files)."

@@ -126,3 +126,10 @@ def test_report_cli__unwritable_png_is_one_line(cli_store: Store, cfg: Path, tmp
     result = CliRunner().invoke(app, ["report", "--config", str(cfg), "--png", str(target)])
     assert isinstance(result.exception, ConfigError)
     assert "--png: cannot write the chart to" in str(result.exception)
+
+
+def test_report_cli__missing_database_is_named_not_created(cfg: Path, tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["report", "--config", str(cfg)])
+    assert isinstance(result.exception, ConfigError)
+    assert str(result.exception).startswith("data_dir: no database at ")
+    assert not (tmp_path / "data" / "brand-monitor.sqlite").exists()
