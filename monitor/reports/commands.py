@@ -97,29 +97,32 @@ def print_report(r: Report, console: Console) -> None:
     brand = f" · {escape(r.brand)}" if r.brand else ""
     console.rule(copy.TABLE_TITLE.format(start=r.start.strftime("%Y-%m-%d %H:%M"),
                                          end=r.end.strftime("%Y-%m-%d %H:%M"), brand=brand))
-    console.print(f"[bold]{r.mentions}[/] mentions · praise {r.praise.current} "
-                  f"(previous period {r.praise.previous}"
-                  + (f", {r.praise.change_pct:+.0f}%" if r.praise.change_pct else "") + ")")
+    change = f", {r.praise.change_pct:+.0f}%" if r.praise.change_pct else ""
+    console.print(copy.TABLE_HEAD.format(mentions=r.mentions, praise=r.praise.current,
+                                         previous=r.praise.previous, change=change))
     grid = Table.grid(padding=(0, 4))
-    grid.add_row(_counts("by brand", r.by_brand), _counts("by label", r.by_label),
-                 _counts("by source", r.by_source, copy.SOURCE_TITLE))
+    grid.add_row(_counts(copy.TABLE_BY["brand"], r.by_brand),
+                 _counts(copy.TABLE_BY["label"], r.by_label),
+                 _counts(copy.TABLE_BY["source"], r.by_source, copy.SOURCE_TITLE))
     console.print(grid)
 
     resp = Table(title=copy.TABLE_RESPONSE, title_justify="left")
     for col in ("", "cases", "median", "p90"):
         resp.add_column(col, justify="right" if col else "left")
-    resp.add_row("first response", str(r.first_response.count),
+    resp.add_row(copy.TABLE_FIRST_RESPONSE, str(r.first_response.count),
                  copy.duration(r.first_response.median_seconds if r.first_response.count else None),
                  copy.duration(r.first_response.p90_seconds if r.first_response.count else None))
-    resp.add_row("resolution (handled)", str(r.resolution.count),
+    resp.add_row(copy.TABLE_RESOLUTION, str(r.resolution.count),
                  copy.duration(r.resolution.median_seconds if r.resolution.count else None),
                  copy.duration(r.resolution.p90_seconds if r.resolution.count else None))
     console.print(resp)
-    console.print(f"{r.answered} of {r.cases} cases answered · within target "
-                  f"{copy.percent(r.within_target_share)} · resolved at first contact "
-                  f"{copy.percent(r.first_contact_resolution)} of {r.handled} handled")
+    due = sum(t.due for t in r.within_target)
+    within = copy.percent(r.within_target_share) if due else copy.NO_VALUE
+    fcr = copy.percent(r.first_contact_resolution) if r.handled else copy.NO_VALUE
+    console.print(copy.TABLE_SUMMARY.format(answered=r.answered, cases=r.cases, within=within,
+                                            fcr=fcr, handled=r.handled))
 
-    targets = Table(title="Answered within target", title_justify="left")
+    targets = Table(title=copy.TABLE_TARGETS, title_justify="left")
     for col in ("priority", "target", "cases", "due", "within", "share"):
         targets.add_column(col, justify="left" if col == "priority" else "right")
     for t in r.within_target:
@@ -128,18 +131,18 @@ def print_report(r: Report, console: Console) -> None:
                         copy.NO_VALUE)
     console.print(targets)
 
-    days = Table(title="Per day", title_justify="left")
+    days = Table(title=copy.TABLE_DAYS, title_justify="left")
     days.add_column("day")
     for label in copy.LABEL_TITLE:
         days.add_column(label, justify="right")
-    days.add_column("median first response", justify="right")
+    days.add_column(copy.TABLE_DAY_RESPONSE, justify="right")
     for day, counts in r.by_day.items():
         if sum(counts.values()) or r.first_response_by_day.get(day) is not None:
             days.add_row(day, *(str(counts.get(lb, 0)) for lb in copy.LABEL_TITLE),
                          copy.duration(r.first_response_by_day.get(day)))
     console.print(days)
 
-    authors = Table(title="Most active authors", title_justify="left")
+    authors = Table(title=copy.TABLE_AUTHORS, title_justify="left")
     for col in ("author", "source", "mentions", "followers", "labels"):
         authors.add_column(col, justify="right" if col in ("mentions", "followers") else "left")
     for a in r.top_authors:

@@ -13,7 +13,17 @@ HELP_BRAND = "Only this brand (as named in the rules files)."
 HELP_JSON = "Print JSON for scripts (nothing else goes to stdout)."
 HELP_PNG = "Also draw a PNG chart of daily volume by label and response time."
 TABLE_TITLE = "Mentions {start} → {end} UTC{brand}"
+TABLE_HEAD = "[bold]{mentions}[/] mentions · praise {praise} (previous period {previous}{change})"
+TABLE_BY = {"brand": "by brand", "label": "by label", "source": "by source"}
 TABLE_RESPONSE = "Response (complaints and questions)"
+TABLE_FIRST_RESPONSE = "first response"
+TABLE_RESOLUTION = "resolution (handled)"
+TABLE_TARGETS = "Answered within target"
+TABLE_DAYS = "Per day"
+TABLE_DAY_RESPONSE = "median first response"
+TABLE_AUTHORS = "Most active authors"
+TABLE_SUMMARY = ("{answered} of {cases} cases answered · within target {within} · "
+                 "resolved at first contact {fcr} of {handled} handled")
 NO_VALUE = "–"
 
 # -- chart ------------------------------------------------------------------------------------
