@@ -106,7 +106,8 @@ def test_outbox__5xx_is_retried_with_backoff_then_delivered(store: Store, slack:
         waits.append((row.next_attempt_at - now).total_seconds())
         now = row.next_attempt_at + timedelta(seconds=1)
     assert len(slack.posted()) == 1
-    assert 0 < waits[0] < waits[1]  # exponential
+    # exponential with jitter: base 2s doubling per attempt, times a factor in [0.5, 1.5]
+    assert 1 <= waits[0] <= 3 and 2 <= waits[1] <= 6
 
 
 def test_outbox__invalid_auth_pauses_and_keeps_the_backlog(store: Store, slack: FakeSlack,
