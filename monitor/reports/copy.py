@@ -37,10 +37,8 @@ CHART_NO_RESPONSE = "no responses recorded yet"
 CHART_EMPTY = "no mentions in this period"
 
 # -- weekly digest (Slack mrkdwn; public text is escaped where it is inserted) -------------------
-DIGEST_FALLBACK = "Weekly brand mentions, {week}"
 DIGEST_TITLE = "*Weekly brand mentions · {start} – {end}*"
 DIGEST_TOTAL = "*{n}* mentions {change}"
-DIGEST_LABELS = "{parts}"
 DIGEST_LABEL_PART = "{title} *{n}* {change}"
 DIGEST_RESPONSE = ("First response (median) *{median}*{change} · p90 {p90} · "
                    "answered within target *{share}*")
