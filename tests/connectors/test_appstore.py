@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -20,18 +19,6 @@ from tests.fakes.server import FakeServer, Response
 FIXTURES = Path(__file__).parent / "fixtures"
 QUERY = SourceQuery(brand="acme", query=APP_ID, params={"country": "us"})
 
-
-@pytest.fixture(scope="module")
-def shared_server() -> Iterator[FakeServer]:
-    with FakeServer() as srv:  # one server per module: each shutdown costs ~0.5 s
-        yield srv
-
-
-@pytest.fixture
-def server(shared_server: FakeServer) -> FakeServer:
-    shared_server.routes.clear()
-    shared_server.requests.clear()
-    return shared_server
 
 
 def connector(server: FakeServer, **options: object) -> AppStoreConnector:

@@ -8,7 +8,6 @@ Each such source provides `tests/connectors/fakes_<name>.py` with
 from __future__ import annotations
 
 import importlib
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -21,19 +20,6 @@ from tests.fakes.server import FakeServer
 
 CONNECTORS_DIR = Path(connectors.__file__).parent
 
-
-@pytest.fixture(scope="module")
-def shared_server() -> Iterator[FakeServer]:
-    with FakeServer() as server:  # one per module: each shutdown costs serve_forever's 0.5 s poll
-        yield server
-
-
-@pytest.fixture
-def fake_server(shared_server: FakeServer) -> FakeServer:
-    """A clean server per test (no routes, no requests), without a shutdown per test."""
-    shared_server.routes.clear()
-    shared_server.requests.clear()
-    return shared_server
 
 
 def _present() -> list[str]:

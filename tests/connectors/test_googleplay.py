@@ -6,7 +6,6 @@ import json
 import ssl
 import sys
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
@@ -28,18 +27,6 @@ from tests.fakes.server import FakeServer, Response
 
 QUERY = SourceQuery(brand="acme", query=APP_ID, params={"lang": "en", "country": "us"})
 
-
-@pytest.fixture(scope="module")
-def shared_server() -> Iterator[FakeServer]:
-    with FakeServer() as srv:  # one server per module: each shutdown costs ~0.5 s
-        yield srv
-
-
-@pytest.fixture
-def server(shared_server: FakeServer) -> FakeServer:
-    shared_server.routes.clear()
-    shared_server.requests.clear()
-    return shared_server
 
 
 def connector(server: FakeServer, **options: object) -> GooglePlayConnector:

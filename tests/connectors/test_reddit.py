@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
@@ -29,18 +28,6 @@ from tests.fakes.server import FakeServer, Response
 ACME = [SourceQuery(brand="acme", query="acme")]
 CLOSE = {"Connection": "close"}  # what a server says to prawcore's token requests
 
-
-@pytest.fixture(scope="module")
-def shared_server() -> Iterator[FakeServer]:
-    with FakeServer() as server:  # one per module: each shutdown costs serve_forever's 0.5 s poll
-        yield server
-
-
-@pytest.fixture
-def fake_server(shared_server: FakeServer) -> FakeServer:
-    shared_server.routes.clear()
-    shared_server.requests.clear()
-    return shared_server
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -15,19 +14,6 @@ from monitor.errors import ConfigError, RateLimited, SourceAuthError, SourceErro
 from monitor.models import SourceQuery
 from tests.connectors.fakes_rss import FIXTURES, FeedFake
 from tests.fakes.server import FakeServer, Response
-
-
-@pytest.fixture(scope="module")
-def shared_server() -> Iterator[FakeServer]:
-    with FakeServer() as srv:  # one server per module: each shutdown costs ~0.5 s
-        yield srv
-
-
-@pytest.fixture
-def server(shared_server: FakeServer) -> FakeServer:
-    shared_server.routes.clear()
-    shared_server.requests.clear()
-    return shared_server
 
 
 def connector(**options: object) -> FeedConnector:

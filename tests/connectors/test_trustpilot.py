@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
@@ -18,18 +17,6 @@ from tests.fakes.server import FakeServer, Response
 QUERY = SourceQuery(brand="acme", query=UNIT_ID)
 ENV = {"TRUSTPILOT_API_KEY": API_KEY}
 
-
-@pytest.fixture(scope="module")
-def shared_server() -> Iterator[FakeServer]:
-    with FakeServer() as srv:  # one server per module: each shutdown costs ~0.5 s
-        yield srv
-
-
-@pytest.fixture
-def server(shared_server: FakeServer) -> FakeServer:
-    shared_server.routes.clear()
-    shared_server.requests.clear()
-    return shared_server
 
 
 def connector(server: FakeServer, **options: object) -> TrustpilotConnector:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
@@ -19,18 +18,6 @@ from tests.fakes.server import FakeServer, Request, Response
 
 ACME = [SourceQuery(brand="acme", query="acme -is:retweet lang:en")]
 
-
-@pytest.fixture(scope="module")
-def shared_server() -> Iterator[FakeServer]:
-    with FakeServer() as server:  # one per module: each shutdown costs serve_forever's 0.5 s poll
-        yield server
-
-
-@pytest.fixture
-def fake_server(shared_server: FakeServer) -> FakeServer:
-    shared_server.routes.clear()
-    shared_server.requests.clear()
-    return shared_server
 
 
 @pytest.fixture
