@@ -23,7 +23,7 @@ def submission(n: int, *, sub: str = "widgets", title: str = "Acme router keeps 
                created: float | None = None, is_self: bool = True,
                url: str | None = None) -> dict[str, Any]:
     """A t3 listing child in Reddit's shape; `n` is the base-10 value of its base-36 id."""
-    id36 = _b36(n)
+    id36 = base36(n)
     link = f"/r/{sub}/comments/{id36}/post_{id36}/"
     data: dict[str, Any] = {
         "id": id36, "name": f"t3_{id36}", "subreddit": sub, "subreddit_id": "t5_2qh0f",
@@ -41,7 +41,7 @@ def comment(n: int, *, sub: str = "widgets", body: str = "Same here with my Acme
             author: str | None = "sam_r", link: int = 1, created: float | None = None
             ) -> dict[str, Any]:
     """A t1 listing child as /r/<sub>/comments returns it."""
-    id36, link36 = _b36(n), _b36(link)
+    id36, link36 = base36(n), base36(link)
     data: dict[str, Any] = {
         "id": id36, "name": f"t1_{id36}", "subreddit": sub, "author": author or "[deleted]",
         "body": body, "parent_id": f"t3_{link36}", "link_id": f"t3_{link36}",
@@ -59,7 +59,8 @@ def listing(children: list[Any], *, after: str | None = None,
                                         "before": before}}
 
 
-def _b36(n: int) -> str:
+def base36(n: int) -> str:
+    """`n` in base 36 (Reddit ids, X page tokens)."""
     digits = "0123456789abcdefghijklmnopqrstuvwxyz"
     out = ""
     while True:

@@ -10,6 +10,7 @@ from typing import Any
 from connectors.base import Connector
 from connectors.x import XConnector
 from monitor.models import SourceQuery
+from tests.connectors.fakes_reddit import base36
 from tests.fakes.server import FakeServer, Request, Response
 
 TOKEN = "fake-bearer-token-xyz"
@@ -87,23 +88,13 @@ class XFake:
         meta: dict[str, Any] = {"newest_id": page[0]["id"], "oldest_id": page[-1]["id"],
                                 "result_count": len(page)}
         if start + size < len(hits):
-            meta["next_token"] = _token(start + size)
+            meta["next_token"] = base36(start + size)
         ids = {t.get("author_id") for t in page}
         body: dict[str, Any] = {"data": page, "meta": meta,
                                 "includes": {"users": [u for u in self.users if u["id"] in ids]}}
         if self.errors:
             body["errors"] = self.errors
         return Response(200, body, self.headers())
-
-
-def _token(offset: int) -> str:
-    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
-    out = ""
-    while True:
-        offset, r = divmod(offset, 36)
-        out = digits[r] + out
-        if not offset:
-            return out
 
 
 def connector(fake: XFake, **options: Any) -> XConnector:
