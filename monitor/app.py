@@ -50,7 +50,7 @@ def build_delivery(settings: Settings, *, console: Console | None = None) -> Del
         return SlackDelivery.from_token(token, base_url=settings.slack.base_url,
                                         timeout=settings.slack.timeout)
     logger.info("SLACK_BOT_TOKEN is not set: Slack messages are rendered in the terminal")
-    return TerminalDelivery(console)
+    return TerminalDelivery(console, files_dir=settings.data_dir / "uploads")
 
 
 def build_connectors(

@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING
 from monitor.daemon import Job
 from monitor.reports.digest import DigestJob
 from monitor.reports.spikes import SpikeJob
-from monitor.slack.delivery import TerminalDelivery
 
 if TYPE_CHECKING:
     from monitor.daemon import Daemon
@@ -18,8 +17,6 @@ SPIKES_EVERY = 5 * 60
 
 def install(daemon: Daemon) -> None:
     app = daemon.app
-    if isinstance(app.delivery, TerminalDelivery) and app.delivery.files_dir is None:
-        app.delivery.files_dir = app.settings.data_dir / "uploads"  # where charts are written
     digest = DigestJob(store=app.store, settings=app.settings, clock=daemon.clock)
     spikes = SpikeJob(store=app.store, settings=app.settings, clock=daemon.clock)
     daemon.jobs.append(Job("digest", digest.run, DIGEST_EVERY))
