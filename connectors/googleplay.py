@@ -20,7 +20,8 @@ import requests
 from pydantic import BaseModel, ConfigDict, Field
 
 from connectors.base import Connector
-from connectors.http import make_session, raise_for_response, validate_settings
+from connectors.http import make_session, raise_for_response
+from connectors.options import SourceOptions, validate_settings
 from monitor.errors import RateLimited, SourceError
 from monitor.models import Author, Batch, Mention, SourceQuery
 
@@ -73,12 +74,7 @@ class AppTarget(BaseModel):
     brand: str = Field(min_length=1)
 
 
-class Settings(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    enabled: bool = True
-    interval: float = 900.0
-    timeout: float = Field(20.0, gt=0)
-    backoff_max: float = 3600.0
+class Settings(SourceOptions):
     base_url: str = Field(PLAY_URL, pattern=r"^https?://")
     apps: list[AppTarget] = Field(default_factory=list)
     page_size: int = Field(100, ge=1, le=200)

@@ -1,4 +1,4 @@
-"""Shared connector plumbing: HTTP sessions (timeout, proxies, CA), status to errors, settings."""
+"""Shared connector HTTP plumbing: sessions (timeout, proxies, CA), status to errors."""
 
 from __future__ import annotations
 
@@ -11,9 +11,8 @@ from collections.abc import Mapping
 from typing import Any
 
 import requests
-from pydantic import BaseModel, ValidationError
 
-from monitor.errors import ConfigError, RateLimited, SourceAuthError, SourceError
+from monitor.errors import RateLimited, SourceAuthError, SourceError
 
 logger = logging.getLogger(__name__)
 
@@ -132,15 +131,3 @@ def raise_for_response(source: str, response: requests.Response) -> None:
     if err is not None:
         raise err
 
-
-def validate_settings(model: type[BaseModel], options: Mapping[str, Any], name: str) -> Any:
-    """Validate a `sources.<name>` section with `model`; ConfigError names the offending key."""
-    try:
-        return model.model_validate(dict(options))
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        key = f"sources.{name}"
-        for part in err["loc"]:
-            key += f"[{part}]" if isinstance(part, int) else f".{part}"
-        msg = "unknown key" if err["type"] == "extra_forbidden" else err["msg"]
-        raise ConfigError(msg, key=key) from exc

@@ -15,10 +15,11 @@ from urllib.parse import urlsplit
 
 import praw
 import prawcore.exceptions as pce
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field, field_validator
 
 from connectors.base import Connector
-from connectors.http import error_for_status, make_session, retry_after, validate_settings
+from connectors.http import error_for_status, make_session, retry_after
+from connectors.options import SourceOptions, validate_settings
 from monitor.errors import MonitorError, NotConfigured, RateLimited, SourceAuthError, SourceError
 from monitor.models import Author, Batch, Mention, SourceQuery
 
@@ -103,12 +104,8 @@ def to_mention(child: Any) -> tuple[Mention | None, str, str | None]:
     return mention, name, None
 
 
-class Settings(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    enabled: bool = True
+class Settings(SourceOptions):
     interval: float = 300.0
-    timeout: float = Field(20.0, gt=0)
-    backoff_max: float = 3600.0
     subreddits: list[str] = Field(default_factory=list)
     search: bool = True  # site-wide search with each brand's query
     comments: bool = True  # also poll /r/<sub>/comments

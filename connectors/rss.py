@@ -19,7 +19,8 @@ import requests
 from pydantic import BaseModel, ConfigDict, Field
 
 from connectors.base import Connector
-from connectors.http import make_session, raise_for_response, validate_settings
+from connectors.http import make_session, raise_for_response
+from connectors.options import SourceOptions, validate_settings
 from monitor.errors import SourceError
 from monitor.models import Author, Batch, Mention, SourceQuery
 
@@ -37,12 +38,8 @@ class FeedTarget(BaseModel):
     brand: str = Field(min_length=1)
 
 
-class Settings(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    enabled: bool = True
+class Settings(SourceOptions):
     interval: float = 600.0
-    timeout: float = Field(20.0, gt=0)
-    backoff_max: float = 3600.0
     feeds: list[FeedTarget] = Field(default_factory=list)
     remember: int = Field(500, ge=10, le=5000, description="seen item ids kept per feed")
 

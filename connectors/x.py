@@ -13,10 +13,11 @@ from typing import Any, ClassVar
 
 import requests
 import tweepy
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from connectors.base import Connector
-from connectors.http import error_for_status, make_session, retry_after, validate_settings
+from connectors.http import error_for_status, make_session, retry_after
+from connectors.options import SourceOptions, validate_settings
 from monitor.errors import NotConfigured, RateLimited, SourceAuthError, SourceError
 from monitor.models import Author, Batch, Mention, SourceQuery
 
@@ -44,12 +45,8 @@ class _RedactBearer(logging.Filter):
 logging.getLogger("tweepy.client").addFilter(_RedactBearer())
 
 
-class Settings(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    enabled: bool = True
+class Settings(SourceOptions):
     interval: float = 300.0
-    timeout: float = Field(20.0, gt=0)
-    backoff_max: float = 3600.0
     base_url: str = Field(TWEEPY_HOST, pattern=r"^https?://")
     max_pages: int = Field(5, ge=1, le=50)  # per query and poll
     max_results: int = Field(100, ge=10, le=100)  # per page (X's bounds)
