@@ -144,7 +144,6 @@ def test_install__adds_digest_and_spike_jobs_on_the_daemon_clock(store: Store, t
     jobs = {j.name: j for j in daemon.jobs}
     assert set(jobs) == {"digest", "spikes"}
     assert jobs["digest"].seconds == 900 and jobs["spikes"].seconds == 300
-    assert delivery.files_dir == tmp_path / "uploads"  # charts land under data_dir
     complaints(store, 6, at=NOW)
     assert jobs["spikes"].func() == ["spike:parcelly:2026-11-20T12"]
     assert jobs["digest"].func() == "digest:2026-W47"
