@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import re
@@ -15,7 +14,9 @@ import requests
 from pydantic import BaseModel, ConfigDict, Field
 
 from connectors.base import Connector
+from connectors.dates import parse_iso
 from connectors.http import make_session, raise_for_response
+from connectors.marks import dump_marks, load_marks
 from connectors.options import SourceOptions, validate_settings
 from monitor.errors import SourceError
 from monitor.models import Author, Batch, Mention, SourceQuery
@@ -37,20 +38,6 @@ class Settings(SourceOptions):
     base_url: str = Field("https://itunes.apple.com", pattern=r"^https?://")
     apps: list[AppTarget] = Field(default_factory=list)
     max_pages: int = Field(3, ge=1, le=APPLE_MAX_PAGES)
-
-
-def _load_marks(cursor: str | None) -> dict[str, Any]:
-    """The per-app marks inside a cursor; a cursor we cannot read starts afresh (logged)."""
-    if not cursor:
-        return {}
-    try:
-        marks = json.loads(cursor)["apps"]
-        if isinstance(marks, dict):
-            return dict(marks)
-    except (ValueError, KeyError, TypeError):
-        pass
-    logger.warning("appstore: ignoring an unreadable cursor", extra={"source": NAME})
-    return {}
 
 
 class TargetNotFound(SourceError):
@@ -100,7 +87,7 @@ class AppStoreConnector(Connector):
         return found
 
     def poll(self, queries: Sequence[SourceQuery], cursor: str | None) -> Batch:
-        marks = _load_marks(cursor)
+        marks = load_marks(cursor, "apps", source=NAME)
         mentions: list[Mention] = []
         dropped: Counter[str] = Counter()
         requests_made = 0
@@ -117,7 +104,7 @@ class AppStoreConnector(Connector):
             mentions.extend(found)
             if mark:
                 marks[key] = mark
-        next_cursor = json.dumps({"apps": marks}, sort_keys=True)
+        next_cursor = dump_marks(marks, "apps")
         return Batch(tuple(mentions), next_cursor, dict(dropped), requests_made)
 
     def _poll_app(
@@ -144,7 +131,7 @@ class AppStoreConnector(Connector):
             if not reviews:
                 break
             last_page = min(last_page, _last_page(feed) or last_page)
-            fallback = _date(_label(feed.get("updated"))) or datetime.now(UTC)
+            fallback = parse_iso(_label(feed.get("updated"))) or datetime.now(UTC)
             for entry in reviews:
                 review_id = _label(entry.get("id")) if isinstance(entry, dict) else None
                 if review_id and review_id.isdigit():
@@ -195,16 +182,6 @@ def _label(node: Any) -> str | None:
     return None
 
 
-def _date(text: str | None) -> datetime | None:
-    if not text:
-        return None
-    try:
-        parsed = datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    return parsed.astimezone(UTC) if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-
-
 def _is_app_info(entry: Any) -> bool:
     """Legacy feeds put the app's own metadata first: it has im:name/im:price, no rating."""
     return isinstance(entry, dict) and "im:rating" not in entry and (
@@ -243,7 +220,7 @@ def _to_mention(entry: Any, app: AppTarget, fallback: datetime) -> Mention:
     author_name = _label(author.get("name")) or "anonymous"
     author_url = _label(author.get("uri"))
     author_id = re.search(r"id(\d+)", author_url or "")
-    created = _date(_label(entry.get("updated")))
+    created = parse_iso(_label(entry.get("updated")))
     extra: dict[str, Any] = {"app_id": app.id, "country": app.country.lower(),
                              "version": _label(entry.get("im:version"))}
     if created is None:

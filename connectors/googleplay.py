@@ -20,7 +20,9 @@ import requests
 from pydantic import BaseModel, ConfigDict, Field
 
 from connectors.base import Connector
+from connectors.dates import parse_iso
 from connectors.http import make_session, raise_for_response
+from connectors.marks import advance_mark, dump_marks, load_marks
 from connectors.options import SourceOptions, validate_settings
 from monitor.errors import RateLimited, SourceError
 from monitor.models import Author, Batch, Mention, SourceQuery
@@ -159,7 +161,7 @@ class GooglePlayConnector(Connector):
         return found
 
     def poll(self, queries: Sequence[SourceQuery], cursor: str | None) -> Batch:
-        marks = _load_marks(cursor)
+        marks = load_marks(cursor, "apps", source=NAME)
         fetcher = _Fetcher(self.session, self.settings)
         mentions: list[Mention] = []
         dropped: Counter[str] = Counter()
@@ -168,13 +170,13 @@ class GooglePlayConnector(Connector):
                 found = self._poll_app(app, marks.get(key) or {}, fetcher, dropped)
                 mentions.extend(found)
                 if found:
-                    marks[key] = _advance(marks.get(key) or {}, found)
-        next_cursor = json.dumps({"apps": marks}, sort_keys=True)
+                    marks[key] = advance_mark(marks.get(key) or {}, found)
+        next_cursor = dump_marks(marks, "apps")
         return Batch(tuple(mentions), next_cursor, dict(dropped), fetcher.requests)
 
     def _poll_app(self, app: AppTarget, mark: dict[str, Any], fetcher: _Fetcher,
                   dropped: Counter[str]) -> list[Mention]:
-        since = _aware(mark.get("at"))
+        since = parse_iso(mark.get("at"))
         seen = set(mark.get("ids") or ())
         out: list[Mention] = []
         token = None
@@ -225,39 +227,6 @@ def _query_target(q: SourceQuery) -> AppTarget | None:
         logger.warning("googleplay: ignoring invalid app id %r", q.query,
                        extra={"source": NAME, "brand": q.brand})
         return None
-
-
-def _load_marks(cursor: str | None) -> dict[str, Any]:
-    """The per-app marks inside a cursor; a cursor we cannot read starts afresh (logged)."""
-    if not cursor:
-        return {}
-    try:
-        marks = json.loads(cursor)["apps"]
-        if isinstance(marks, dict):
-            return dict(marks)
-    except (ValueError, KeyError, TypeError):
-        pass
-    logger.warning("googleplay: ignoring an unreadable cursor", extra={"source": NAME})
-    return {}
-
-
-def _advance(mark: dict[str, Any], found: list[Mention]) -> dict[str, Any]:
-    """The newest review time seen and the ids of the reviews made at that very time."""
-    newest = max(m.created_at for m in found)
-    ids = [m.external_id for m in found if m.created_at == newest]
-    if _aware(mark.get("at")) == newest:
-        ids = sorted({*ids, *(mark.get("ids") or ())})
-    return {"at": newest.isoformat(), "ids": ids}
-
-
-def _aware(value: Any) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def _to_mention(item: Mapping[str, Any], app: AppTarget) -> Mention:

@@ -19,7 +19,9 @@ import requests
 from pydantic import BaseModel, ConfigDict, Field
 
 from connectors.base import Connector
+from connectors.dates import parse_iso
 from connectors.http import make_session, raise_for_response
+from connectors.marks import dump_marks, load_marks
 from connectors.options import SourceOptions, validate_settings
 from monitor.errors import SourceError
 from monitor.models import Author, Batch, Mention, SourceQuery
@@ -93,7 +95,7 @@ class FeedConnector(Connector):
         return found
 
     def poll(self, queries: Sequence[SourceQuery], cursor: str | None) -> Batch:
-        states = _load_states(cursor)
+        states = load_marks(cursor, "feeds", source=NAME)
         mentions: list[Mention] = []
         dropped: Counter[str] = Counter()
         now = datetime.now(UTC)
@@ -116,7 +118,7 @@ class FeedConnector(Connector):
         if failures and len(failures) == len(targets):
             raise failures[0]  # nothing worked: the daemon backs off
         dropped.update({"feed_failed": len(failures)} if failures else {})
-        next_cursor = json.dumps({"feeds": states}, sort_keys=True)
+        next_cursor = dump_marks(states, "feeds")
         return Batch(tuple(mentions), next_cursor, dict(dropped), len(targets))
 
     def _poll_feed(self, feed: FeedTarget, state: Mapping[str, Any], now: datetime,
@@ -182,20 +184,6 @@ def _validators(resp: requests.Response) -> dict[str, str]:
     return {k: v for k, v in found.items() if v}
 
 
-def _load_states(cursor: str | None) -> dict[str, Any]:
-    """The per-feed states inside a cursor; a cursor we cannot read starts afresh (logged)."""
-    if not cursor:
-        return {}
-    try:
-        states = json.loads(cursor)["feeds"]
-        if isinstance(states, dict):
-            return dict(states)
-    except (ValueError, KeyError, TypeError):
-        pass
-    logger.warning("rss: ignoring an unreadable cursor", extra={"source": NAME})
-    return {}
-
-
 def parse_feed(resp: requests.Response, url: str) -> list[Item]:
     """RSS/Atom through feedparser; JSON Feed (which feedparser does not read) by hand."""
     ctype = resp.headers.get("Content-Type", "").lower()
@@ -248,21 +236,11 @@ def _parse_json_feed(data: bytes, url: str) -> list[Item]:
             link=text.get("url") or text.get("external_url"),
             title=text.get("title"),
             body=text.get("content_html") or text.get("content_text") or text.get("summary", ""),
-            published=_iso(text.get("date_published") or text.get("date_modified")),
+            published=parse_iso(text.get("date_published") or text.get("date_modified")),
             author=name if isinstance(name, str) else None,
             lang=text.get("language") or doc.get("language"),
         ))
     return items
-
-
-def _iso(value: Any) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed.astimezone(UTC) if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def _to_mention(item: Item, feed: FeedTarget, now: datetime) -> Mention:

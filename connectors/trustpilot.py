@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 import requests
 from pydantic import BaseModel, ConfigDict, Field
 
 from connectors.base import Connector
+from connectors.dates import parse_iso
 from connectors.http import make_session, raise_for_response
+from connectors.marks import advance_mark, dump_marks, load_marks
 from connectors.options import SourceOptions, validate_settings
 from monitor.errors import NotConfigured, SourceError
 from monitor.models import Author, Batch, Mention, SourceQuery
@@ -86,7 +86,7 @@ class TrustpilotConnector(Connector):
         return found
 
     def poll(self, queries: Sequence[SourceQuery], cursor: str | None) -> Batch:
-        marks = _load_marks(cursor)
+        marks = load_marks(cursor, "units", source=NAME)
         mentions: list[Mention] = []
         dropped: Counter[str] = Counter()
         requests_made = 0
@@ -103,13 +103,13 @@ class TrustpilotConnector(Connector):
             requests_made += n
             mentions.extend(found)
             if found:
-                marks[unit_id] = _advance(mark, found)
-        next_cursor = json.dumps({"units": marks}, sort_keys=True)
+                marks[unit_id] = advance_mark(mark, found)
+        next_cursor = dump_marks(marks, "units")
         return Batch(tuple(mentions), next_cursor, dict(dropped), requests_made)
 
     def _poll_unit(self, unit: BusinessUnit, mark: dict[str, Any],
                    dropped: Counter[str]) -> tuple[list[Mention], int]:
-        since = _parse_date(mark.get("at"))
+        since = parse_iso(mark.get("at"))
         seen = set(mark.get("ids") or ())
         out: list[Mention] = []
         page = 0
@@ -157,42 +157,10 @@ class TrustpilotConnector(Connector):
         return body
 
 
-def _load_marks(cursor: str | None) -> dict[str, Any]:
-    """The per-unit marks inside a cursor; a cursor we cannot read starts afresh (logged)."""
-    if not cursor:
-        return {}
-    try:
-        marks = json.loads(cursor)["units"]
-        if isinstance(marks, dict):
-            return dict(marks)
-    except (ValueError, KeyError, TypeError):
-        pass
-    logger.warning("trustpilot: ignoring an unreadable cursor", extra={"source": NAME})
-    return {}
-
-
-def _advance(mark: dict[str, Any], found: list[Mention]) -> dict[str, Any]:
-    newest = max(m.created_at for m in found)
-    ids = {m.external_id for m in found if m.created_at == newest}
-    if _parse_date(mark.get("at")) == newest:
-        ids |= set(mark.get("ids") or ())
-    return {"at": newest.isoformat(), "ids": sorted(ids)}
-
-
 def _has_next(body: Mapping[str, Any]) -> bool:
     links = body.get("links")
     return isinstance(links, list) and any(
         isinstance(link, dict) and link.get("rel") == "next-page" for link in links)
-
-
-def _parse_date(value: Any) -> datetime | None:
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed.astimezone(UTC) if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def _to_mention(item: Any, unit: BusinessUnit) -> Mention:
@@ -205,7 +173,7 @@ def _to_mention(item: Any, unit: BusinessUnit) -> Mention:
     stars = item.get("stars")
     if not isinstance(stars, int) or not 1 <= stars <= 5:
         raise ValueError("bad_rating")
-    created = _parse_date(item.get("createdAt"))
+    created = parse_iso(item.get("createdAt"))
     if created is None:
         raise ValueError("bad_date")
     title, text, consumer = item.get("title"), item.get("text"), item.get("consumer")
