@@ -3,22 +3,19 @@
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
 
 import pytest
 from slack_bolt import App, BoltRequest, BoltResponse
 from slack_sdk import WebClient
-from slack_sdk.signature import SignatureVerifier
 
 from monitor.models import Author
 from monitor.slack.reply_modal import ACTION_ID, BLOCK_ID, CALLBACK_ID, register
 from monitor.store import Store
 from tests import factories as f
+from tests.fakes.bolt import TrackingExecutor, signed_request
 from tests.fakes.server import FakeServer
 from tests.fakes.slack import FakeSlack
 
@@ -27,21 +24,7 @@ SECRET = "reply-modal-signing-secret-0001"
 AGENT = "U0AGENT001"
 
 
-class Executor(ThreadPoolExecutor):
-    """Bolt's listener executor, kept so a test can wait for work done after ack()."""
-
-    def __init__(self) -> None:
-        super().__init__(max_workers=2)
-        self.futures: list[Future[Any]] = []
-
-    def submit(self, fn: Any, /, *args: Any, **kwargs: Any) -> Future[Any]:
-        fut = super().submit(fn, *args, **kwargs)
-        self.futures.append(fut)
-        return fut
-
-    def drain(self) -> None:
-        for fut in list(self.futures):
-            fut.result(timeout=20)
+Executor = TrackingExecutor
 
 
 @pytest.fixture
@@ -78,12 +61,8 @@ def case(store: Store, *, source: str = "x", reply: str = "Sorry! DM us.") -> in
 
 
 def signed(payload: dict[str, Any], *, secret: str = SECRET) -> BoltRequest:
-    body = urlencode({"payload": json.dumps(payload)})
-    ts = str(int(time.time()))
-    sig = str(SignatureVerifier(secret).generate_signature(timestamp=ts, body=body))
-    return BoltRequest(body=body, headers={
-        "content-type": ["application/x-www-form-urlencoded"],
-        "x-slack-request-timestamp": [ts], "x-slack-signature": [sig]})
+    body, headers = signed_request(payload, secret=secret)
+    return BoltRequest(body=body, headers=headers)
 
 
 def click(case_id: int) -> dict[str, Any]:

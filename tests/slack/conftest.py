@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-import json
 import shutil
 import time
-from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
 
 import pytest
 from slack_bolt import App, BoltRequest, BoltResponse
 from slack_sdk import WebClient
-from slack_sdk.signature import SignatureVerifier
 
 from monitor.config import OutboxSettings, Settings, SlackSettings
 from monitor.outbox import OutboxWorker
@@ -22,28 +18,13 @@ from monitor.slack.app import build_bolt_app
 from monitor.slack.delivery import SlackDelivery
 from monitor.store import Store
 from tests import factories as f
+from tests.fakes.bolt import TrackingExecutor
+from tests.fakes.bolt import signed_request as _signed_request
 from tests.fakes.server import FakeServer
 from tests.fakes.slack import FakeSlack, Message
 
 TOKEN = "xoxb-1111-2222-test-secret-token"
 SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
-
-
-class TrackingExecutor(ThreadPoolExecutor):
-    """Bolt's listener executor, so a test can wait for the work done after ack()."""
-
-    def __init__(self) -> None:
-        super().__init__(max_workers=4)
-        self.futures: list[Future[Any]] = []
-
-    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
-        fut = super().submit(fn, *args, **kwargs)
-        self.futures.append(fut)
-        return fut
-
-    def drain(self) -> None:
-        for fut in list(self.futures):
-            fut.result(timeout=20)
 
 
 @pytest.fixture(scope="session")
@@ -147,11 +128,7 @@ def block_actions(msg: Message, action_id: str, *, user: str, value: str | None 
 def signed_request(payload: dict[str, Any], *, secret: str = SIGNING_SECRET,
                    timestamp: int | None = None) -> tuple[str, dict[str, Any]]:
     """The form-encoded body and the headers Slack would send, signed with `secret`."""
-    body = urlencode({"payload": json.dumps(payload)})
-    ts = str(int(time.time()) if timestamp is None else timestamp)
-    signature = str(SignatureVerifier(secret).generate_signature(timestamp=ts, body=body))
-    return body, {"content-type": "application/x-www-form-urlencoded",
-                  "x-slack-request-timestamp": ts, "x-slack-signature": signature}
+    return _signed_request(payload, secret=secret, timestamp=timestamp)
 
 
 def click(bolt: App, executor: TrackingExecutor, payload: dict[str, Any], **kw: Any
