@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from connectors.base import Connector
 from connectors.dates import parse_iso
-from connectors.http import make_session, raise_for_response
+from connectors.http import json_page, make_session, raise_for_response, send
 from connectors.marks import dump_marks, load_marks
 from connectors.options import SourceOptions, validate_settings
 from monitor.errors import SourceError
@@ -154,24 +154,14 @@ class AppStoreConnector(Connector):
     def _fetch(self, app: AppTarget, page: int) -> dict[str, Any]:
         url = (f"{self.settings.base_url.rstrip('/')}/{app.country.lower()}/rss/customerreviews"
                f"/page={page}/id={app.id}/sortby=mostrecent/json")
-        timeout = self.settings.timeout
-        try:
-            resp = self.session.get(url, timeout=timeout)  # proxies and CA bundle from env
-        except requests.Timeout as exc:
-            raise SourceError(NAME, f"app {app.id}: no answer within {timeout:g}s") from exc
-        except requests.RequestException as exc:
-            raise SourceError(NAME, f"app {app.id}: {type(exc).__name__}: {exc}") from exc
+        resp = send(self.session, "GET", url, source=NAME, timeout=self.settings.timeout,
+                    what=f"app {app.id}")  # proxies and CA bundle from env
         if resp.status_code == 404:
             raise TargetNotFound(NAME, f"HTTP 404 for app {app.id} in {app.country}")
         raise_for_response(NAME, resp)
-        try:
-            body = resp.json()
-        except ValueError as exc:
-            raise SourceError(NAME, f"app {app.id} page {page}: response is not JSON") from exc
-        feed = body.get("feed") if isinstance(body, dict) else None
-        if not isinstance(feed, dict):
-            raise SourceError(NAME, f"app {app.id} page {page}: no 'feed' object in response")
-        return feed
+        body = json_page(resp, source=NAME, what=f"app {app.id} page {page}",
+                         expect=("feed", dict))
+        return dict(body["feed"])
 
 
 def _label(node: Any) -> str | None:

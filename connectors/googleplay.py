@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from connectors.base import Connector
 from connectors.dates import parse_iso
-from connectors.http import make_session, raise_for_response
+from connectors.http import make_session, raise_for_response, send
 from connectors.marks import advance_mark, dump_marks, load_marks
 from connectors.options import SourceOptions, validate_settings
 from monitor.errors import RateLimited, SourceError
@@ -95,13 +95,8 @@ class _Fetcher:
     def __call__(self, url: str, data: str | bytes, headers: dict[str, str]) -> str:
         self.requests += 1
         try:
-            try:
-                resp = self.session.post(url, data=data, headers=headers,
-                                         timeout=self.settings.timeout)
-            except requests.Timeout as exc:
-                raise SourceError(NAME, f"no answer within {self.settings.timeout:g}s") from exc
-            except requests.RequestException as exc:
-                raise SourceError(NAME, f"{type(exc).__name__}: {exc}") from exc
+            resp = send(self.session, "POST", url, source=NAME, timeout=self.settings.timeout,
+                        data=data, headers=headers)
             raise_for_response(NAME, resp)
             body = resp.content.decode("utf-8", errors="replace")
             if GATEWAY_ERROR in body:

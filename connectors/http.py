@@ -131,3 +131,32 @@ def raise_for_response(source: str, response: requests.Response) -> None:
     if err is not None:
         raise err
 
+
+
+def send(session: requests.Session, method: str, url: str, *, source: str, timeout: float,
+         what: str = "", **kwargs: Any) -> requests.Response:
+    """One request; a transport failure (no answer within `timeout`, refused, TLS) becomes a
+    SourceError starting with `what`. The exception's own text stays out of the message (it
+    can quote URLs); it is chained as the cause. HTTP statuses are left to the caller."""
+    prefix = f"{what}: " if what else ""
+    try:
+        return session.request(method, url, timeout=timeout, **kwargs)
+    except requests.Timeout as exc:
+        raise SourceError(source, f"{prefix}no answer within {timeout:g}s") from exc
+    except requests.RequestException as exc:
+        raise SourceError(source, f"{prefix}request failed: {type(exc).__name__}") from exc
+
+
+def json_page(resp: requests.Response, *, source: str, what: str,
+              expect: tuple[str, type[list[Any]] | type[dict[str, Any]]]) -> dict[str, Any]:
+    """The JSON object of a page that must hold `expect` = (key, list or dict); SourceError
+    naming `what` (e.g. "app 123 page 2") when it is not JSON or lacks that member."""
+    try:
+        body = resp.json()
+    except ValueError as exc:
+        raise SourceError(source, f"{what}: response is not JSON") from exc
+    key, kind = expect
+    if not isinstance(body, dict) or not isinstance(body.get(key), kind):
+        shape = "list" if kind is list else "object"
+        raise SourceError(source, f"{what}: no {key!r} {shape} in response")
+    return body

@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from connectors.base import Connector
 from connectors.dates import parse_iso
-from connectors.http import make_session, raise_for_response
+from connectors.http import make_session, raise_for_response, send
 from connectors.marks import dump_marks, load_marks
 from connectors.options import SourceOptions, validate_settings
 from monitor.errors import SourceError
@@ -141,12 +141,8 @@ class FeedConnector(Connector):
             headers["If-None-Match"] = state["etag"]
         if state.get("modified"):
             headers["If-Modified-Since"] = state["modified"]
-        try:
-            resp = self.session.get(url, headers=headers)  # timeout set by the session
-        except requests.Timeout as exc:
-            raise SourceError(NAME, f"{url}: no answer within {self.settings.timeout:g}s") from exc
-        except requests.RequestException as exc:
-            raise SourceError(NAME, f"{url}: {type(exc).__name__}") from exc
+        resp = send(self.session, "GET", url, source=NAME, timeout=self.settings.timeout,
+                    what=url, headers=headers)
         if resp.status_code == 304:
             return None
         if resp.status_code not in (404, 410):

@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from connectors.base import Connector
 from connectors.dates import parse_iso
-from connectors.http import make_session, raise_for_response
+from connectors.http import json_page, make_session, raise_for_response, send
 from connectors.marks import advance_mark, dump_marks, load_marks
 from connectors.options import SourceOptions, validate_settings
 from monitor.errors import NotConfigured, SourceError
@@ -139,22 +139,13 @@ class TrustpilotConnector(Connector):
         url = f"{self.settings.base_url.rstrip('/')}/v1/business-units/{unit.id}/reviews"
         params = {"perPage": str(self.settings.per_page), "page": str(page),
                   "orderBy": "createdat.desc"}
-        try:
-            resp = self.session.get(url, params=params)  # timeout set by the session
-        except requests.Timeout as exc:
-            raise SourceError(NAME, f"no answer within {self.settings.timeout:g}s") from exc
-        except requests.RequestException as exc:
-            raise SourceError(NAME, f"request failed: {type(exc).__name__}") from exc
+        resp = send(self.session, "GET", url, source=NAME, timeout=self.settings.timeout,
+                    what=f"business unit {unit.id}", params=params)
         if resp.status_code == 404:
             raise UnitNotFound(NAME, f"business unit {unit.id} not found (HTTP 404)")
         raise_for_response(NAME, resp)
-        try:
-            body = resp.json()
-        except ValueError as exc:
-            raise SourceError(NAME, f"business unit {unit.id} page {page}: not JSON") from exc
-        if not isinstance(body, dict) or not isinstance(body.get("reviews"), list):
-            raise SourceError(NAME, f"business unit {unit.id} page {page}: no 'reviews' list")
-        return body
+        return json_page(resp, source=NAME, what=f"business unit {unit.id} page {page}",
+                         expect=("reviews", list))
 
 
 def _has_next(body: Mapping[str, Any]) -> bool:
