@@ -38,6 +38,8 @@ class OutboxMixin:
         thread_key: str | None = None,
         not_before: datetime | None = None,
     ) -> bool:
+        """Queue one Slack call under an idempotency key, inside the caller's transaction;
+        False if that key is already queued."""
         if s.scalar(select(OutboxRow.id).where(OutboxRow.key == key)) is not None:
             return False
         s.add(OutboxRow(key=key, kind=kind, case_id=case_id, channel=channel, payload=payload,
@@ -45,21 +47,10 @@ class OutboxMixin:
                         next_attempt_at=not_before or utcnow()))
         return True
 
-    def enqueue(
-        self,
-        *,
-        key: str,
-        kind: str,
-        channel: str,
-        payload: dict[str, Any],
-        case_id: int | None = None,
-        thread_key: str | None = None,
-        not_before: datetime | None = None,
-    ) -> bool:
-        """Queue one Slack call under an idempotency key; False if that key is already queued."""
+    def enqueue(self, **row: Any) -> bool:
+        """`_enqueue` in a transaction of its own (same keyword arguments)."""
         with self.session() as s:
-            return self._enqueue(s, key=key, kind=kind, channel=channel, payload=payload,
-                                 case_id=case_id, thread_key=thread_key, not_before=not_before)
+            return self._enqueue(s, **row)
 
     def recover_interrupted(self) -> int:
         """At startup: rows a dead process left in 'sending' may have reached Slack."""
