@@ -18,6 +18,7 @@ from connectors.dates import parse_iso
 from connectors.http import json_page, make_session, raise_for_response, send
 from connectors.marks import dump_marks, load_marks
 from connectors.options import SourceOptions, validate_settings
+from connectors.targets import merge_targets
 from monitor.errors import SourceError
 from monitor.models import Author, Batch, Mention, SourceQuery
 
@@ -71,20 +72,12 @@ class AppStoreConnector(Connector):
 
     def targets(self, queries: Sequence[SourceQuery]) -> dict[str, AppTarget]:
         """Apps from config and from the brands' rules, one per app id and country."""
-        found: dict[str, AppTarget] = {}
-        for app in self.settings.apps:
-            found.setdefault(f"{app.id}:{app.country.lower()}", app)
-        for q in queries:
-            try:
-                app = AppTarget(id=q.query.strip(), country=q.params.get("country") or "us",
-                                brand=q.brand)
-            except ValueError:
-                logger.warning("appstore: ignoring app %r (country %r): not a numeric app id "
-                               "and a two-letter country", q.query, q.params.get("country"),
-                               extra={"source": NAME, "brand": q.brand})
-                continue
-            found.setdefault(f"{app.id}:{app.country.lower()}", app)
-        return found
+        return merge_targets(
+            self.settings.apps, queries, source=NAME, what="app",
+            expected="a numeric app id and a two-letter country",
+            build=lambda q: AppTarget(id=q.query.strip(), country=q.params.get("country") or "us",
+                                      brand=q.brand),
+            key=lambda app: f"{app.id}:{app.country.lower()}")
 
     def poll(self, queries: Sequence[SourceQuery], cursor: str | None) -> Batch:
         marks = load_marks(cursor, "apps", source=NAME)

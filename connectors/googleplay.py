@@ -24,6 +24,7 @@ from connectors.dates import parse_iso
 from connectors.http import make_session, raise_for_response, send
 from connectors.marks import advance_mark, dump_marks, load_marks
 from connectors.options import SourceOptions, validate_settings
+from connectors.targets import merge_targets
 from monitor.errors import RateLimited, SourceError
 from monitor.models import Author, Batch, Mention, SourceQuery
 
@@ -149,11 +150,13 @@ class GooglePlayConnector(Connector):
         self.session.close()
 
     def targets(self, queries: Sequence[SourceQuery]) -> dict[str, AppTarget]:
-        found: dict[str, AppTarget] = {}
-        for app in [*self.settings.apps, *(_query_target(q) for q in queries)]:
-            if app is not None:
-                found.setdefault(f"{app.id}:{app.lang}:{app.country}".lower(), app)
-        return found
+        """Apps from config and from the brands' rules, one per app id, language and country."""
+        return merge_targets(
+            self.settings.apps, queries, source=NAME, what="app",
+            expected="a package name such as com.example.app",
+            build=lambda q: AppTarget(id=q.query.strip(), lang=q.params.get("lang") or "en",
+                                      country=q.params.get("country") or "us", brand=q.brand),
+            key=lambda app: f"{app.id}:{app.lang}:{app.country}".lower())
 
     def poll(self, queries: Sequence[SourceQuery], cursor: str | None) -> Batch:
         marks = load_marks(cursor, "apps", source=NAME)
@@ -212,16 +215,6 @@ def _routed(fetcher: _Fetcher) -> Iterator[None]:
         yield
     finally:
         _state.fetch = None
-
-
-def _query_target(q: SourceQuery) -> AppTarget | None:
-    try:
-        return AppTarget(id=q.query.strip(), lang=q.params.get("lang") or "en",
-                         country=q.params.get("country") or "us", brand=q.brand)
-    except ValueError:
-        logger.warning("googleplay: ignoring invalid app id %r", q.query,
-                       extra={"source": NAME, "brand": q.brand})
-        return None
 
 
 def _to_mention(item: Mapping[str, Any], app: AppTarget) -> Mention:

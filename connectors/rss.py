@@ -23,6 +23,7 @@ from connectors.dates import parse_iso
 from connectors.http import make_session, raise_for_response, send
 from connectors.marks import dump_marks, load_marks
 from connectors.options import SourceOptions, validate_settings
+from connectors.targets import merge_targets
 from monitor.errors import SourceError
 from monitor.models import Author, Batch, Mention, SourceQuery
 
@@ -85,14 +86,11 @@ class FeedConnector(Connector):
         self.session.close()
 
     def targets(self, queries: Sequence[SourceQuery]) -> dict[str, FeedTarget]:
-        found = {feed.url: feed for feed in self.settings.feeds}
-        for q in queries:
-            try:
-                found.setdefault(q.query.strip(), FeedTarget(url=q.query.strip(), brand=q.brand))
-            except ValueError:
-                logger.warning("rss: ignoring %r, not an http(s) URL", q.query,
-                               extra={"source": NAME, "brand": q.brand})
-        return found
+        """Feeds from config and from the brands' rules, one per URL."""
+        return merge_targets(
+            self.settings.feeds, queries, source=NAME, what="feed", expected="an http(s) URL",
+            build=lambda q: FeedTarget(url=q.query.strip(), brand=q.brand),
+            key=lambda feed: feed.url)
 
     def poll(self, queries: Sequence[SourceQuery], cursor: str | None) -> Batch:
         states = load_marks(cursor, "feeds", source=NAME)

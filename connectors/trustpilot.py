@@ -16,6 +16,7 @@ from connectors.dates import parse_iso
 from connectors.http import json_page, make_session, raise_for_response, send
 from connectors.marks import advance_mark, dump_marks, load_marks
 from connectors.options import SourceOptions, validate_settings
+from connectors.targets import merge_targets
 from monitor.errors import NotConfigured, SourceError
 from monitor.models import Author, Batch, Mention, SourceQuery
 
@@ -74,16 +75,12 @@ class TrustpilotConnector(Connector):
         self.session.close()
 
     def targets(self, queries: Sequence[SourceQuery]) -> dict[str, BusinessUnit]:
-        found: dict[str, BusinessUnit] = {unit.id: unit for unit in self.settings.business_units}
-        for q in queries:
-            try:
-                unit = BusinessUnit(id=q.query.strip(), brand=q.brand)
-            except ValueError:
-                logger.warning("trustpilot: ignoring invalid business unit id %r", q.query,
-                               extra={"source": NAME, "brand": q.brand})
-                continue
-            found.setdefault(unit.id, unit)
-        return found
+        """Business units from config and from the brands' rules, one per id."""
+        return merge_targets(
+            self.settings.business_units, queries, source=NAME, what="business unit",
+            expected="a business unit id (letters and digits)",
+            build=lambda q: BusinessUnit(id=q.query.strip(), brand=q.brand),
+            key=lambda unit: unit.id)
 
     def poll(self, queries: Sequence[SourceQuery], cursor: str | None) -> Batch:
         marks = load_marks(cursor, "units", source=NAME)
