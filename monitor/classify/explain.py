@@ -10,7 +10,7 @@ from monitor.classify.text import units, without
 from monitor.models import LABELS
 
 MAX_PIECES = 16  # forward passes per text, at most; longer texts are occluded phrase by phrase
-MIN_DROP = 0.03  # a cue must lower the probability by at least this much
+MIN_DROP = 0.25  # a cue must lower the chosen label's log-odds by at least this much
 MIN_RATING_EFFECT = 0.05
 _STOP = frozenset((
     "a", "an", "the", "to", "of", "in", "on", "at", "for", "and", "or", "i", "i'm", "im", "my",
@@ -22,6 +22,12 @@ _STOP = frozenset((
 
 class Scorer(Protocol):
     def score_texts(self, texts: list[str], rating: int) -> np.ndarray: ...
+
+
+def _log_odds(p: np.ndarray | float) -> np.ndarray:
+    """Log-odds, so that 0.99 -> 0.95 counts as much as 0.6 -> 0.25 (confident texts too)."""
+    q = np.clip(np.asarray(p, dtype=np.float64), 1e-6, 1 - 1e-6)
+    return np.asarray(np.log(q / (1 - q)))
 
 
 def _pieces(text: str) -> list[tuple[int, int]]:
@@ -41,14 +47,14 @@ def explain(
     """Short reasons for the decision `probs.argmax()` on normalised `text`.
 
     Each piece of the text is removed in turn and the text re-scored; the pieces whose removal
-    costs the chosen label the most probability are the cues (adjacent ones are joined into a
+    costs the chosen label the most log-odds are the cues (adjacent ones are joined into a
     phrase). The rating's effect is the difference to scoring the same text without it.
     """
     reasons: list[str] = []
     pieces = _pieces(text)
     if len(pieces) > 1:
         scores = scorer.score_texts([without(text, s) for s in pieces], rating)
-        drops = probs[label_index] - scores[:, label_index]
+        drops = _log_odds(probs[label_index]) - _log_odds(scores[:, label_index])
         top = sorted(i for i in np.argsort(-drops)[:3] if drops[i] >= MIN_DROP)
         phrases: list[list[int]] = []
         for i in top:

@@ -10,7 +10,7 @@ _URL = re.compile(r"(?:https?://|www\.)\S+|\b[a-z0-9-]+\.(?:ly|gl|co|com|io)/\S*
 _HANDLE = re.compile(r"(?<![\w@])@\w{1,30}")
 _SPACE = re.compile(r"\s+")
 _REPEAT = re.compile(r"(\S)\1{3,}")  # "sooooo" -> "sooo", "!!!!!!" -> "!!!"
-_UNIT = re.compile(r"[\w']+|[^\w\s]+")
+_UNIT = re.compile(r"\w+(?:'\w+)*|[^\w\s]+")
 
 # Emoji the uncased BERT vocabulary does not know become words it does; unicode names are
 # long and literal ("FACE WITH ROLLING EYES"), so the commonest carry a shorter gloss.

@@ -1,0 +1,140 @@
+"""The packaged model through the Classifier protocol: labels, ratings, uncertainty, reasons."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+
+import pytest
+
+from monitor.classify.base import ClassifierInput
+from monitor.classify.builtin import BuiltinClassifier
+from monitor.models import LABELS, Label
+
+pytestmark = pytest.mark.slow
+
+# Unambiguous, written for these tests (not in the training data).
+OBVIOUS = [
+    ("my order never arrived and support won't answer my emails", Label.COMPLAINT),
+    ("the app crashes every single time I open it, useless", Label.COMPLAINT),
+    ("why was I charged twice this month?? still no refund", Label.COMPLAINT),
+    ("does the basic plan include offline downloads?", Label.QUESTION),
+    ("what are your opening hours on sunday?", Label.QUESTION),
+    ("how do I change the email address on my account?", Label.QUESTION),
+    ("thank you so much, the support team fixed everything in minutes!", Label.PRAISE),
+    ("absolutely love this app, best purchase I've made all year", Label.PRAISE),
+    ("delivery was super fast and the quality is amazing", Label.PRAISE),
+    ("the company announced its quarterly earnings on tuesday", Label.OTHER),
+    ("we are hiring a marketing manager in berlin, apply at the link", Label.OTHER),
+    ("my grandma makes the best apple pie in the world", Label.OTHER),
+]
+
+
+def test_classify__obvious_examples_get_their_label(builtin: BuiltinClassifier) -> None:
+    results = builtin.classify([ClassifierInput(text=t) for t, _ in OBVIOUS])
+    got = [r.label for r in results]
+    assert got == [label for _, label in OBVIOUS]
+
+
+def test_classify__scores_are_a_distribution_and_confidence_is_the_top_one(
+    builtin: BuiltinClassifier,
+) -> None:
+    (r,) = builtin.classify([ClassifierInput(text=OBVIOUS[0][0])])
+    assert set(r.scores) == {label.value for label in LABELS}
+    assert sum(r.scores.values()) == pytest.approx(1.0, abs=1e-3)
+    assert r.confidence == pytest.approx(max(r.scores.values()))
+    assert r.model.startswith("builtin:")
+
+
+def test_classify__batches_keep_input_order(builtin: BuiltinClassifier) -> None:
+    texts = [t for t, _ in OBVIOUS]
+    one_by_one = [builtin.classify([ClassifierInput(text=t)])[0] for t in texts[:5]]
+    batched = builtin.classify([ClassifierInput(text=t) for t in texts[:5]])
+    assert [r.label for r in batched] == [r.label for r in one_by_one]
+    for a, b in zip(batched, one_by_one, strict=True):
+        assert a.confidence == pytest.approx(b.confidence, abs=1e-3)
+
+
+def test_classify__low_rating_raises_complaint_and_high_rating_praise(
+    builtin: BuiltinClassifier,
+) -> None:
+    text = "it is what it is. arrived on monday."
+    low, none, high = builtin.classify(
+        [ClassifierInput(text=text, rating=r) for r in (1, None, 5)]
+    )
+    assert low.scores["complaint"] > none.scores["complaint"] > high.scores["complaint"]
+
+    def praise_over_complaint(scores: Mapping[str, float]) -> float:
+        return math.log(scores["praise"] / scores["complaint"])
+
+    assert (praise_over_complaint(high.scores) > praise_over_complaint(none.scores)
+            > praise_over_complaint(low.scores))
+
+
+def test_classify__rating_does_not_outvote_a_clear_problem(builtin: BuiltinClassifier) -> None:
+    (r,) = builtin.classify([ClassifierInput(
+        text="5 stars for the looks but since the update it crashes on login and I lost my data",
+        rating=5)])
+    assert r.label is Label.COMPLAINT
+
+
+def test_classify__rating_reason_is_given_when_it_moves_the_score(
+    builtin: BuiltinClassifier,
+) -> None:
+    (r,) = builtin.classify([ClassifierInput(text="it is what it is. arrived on monday.",
+                                             rating=1)])
+    assert any(reason.startswith("rating 1★") for reason in r.reasons)
+
+
+def test_classify__reasons_name_the_label_and_cues_from_the_text(
+    builtin: BuiltinClassifier,
+) -> None:
+    text = "the app crashes every single time I open it, useless"
+    (r,) = builtin.classify([ClassifierInput(text=text)])
+    assert r.reasons[0].startswith("complaint 0.")
+    cues = [reason for reason in r.reasons if reason.startswith("cues: ")]
+    assert cues, r.reasons
+    quoted = [c.strip(" '") for c in cues[0][len("cues: "):].split("', '")]
+    assert all(q and q in text for q in quoted)
+
+
+def test_classify__uncertain_below_threshold(builtin: BuiltinClassifier) -> None:
+    inputs = [ClassifierInput(text="hmm ok"), ClassifierInput(text=OBVIOUS[3][0])]
+    strict = BuiltinClassifier(model=builtin.model, tokenizer=builtin.tokenizer,
+                               metadata=builtin.metadata, uncertain_below=1.0, explain=False)
+    lenient = BuiltinClassifier(model=builtin.model, tokenizer=builtin.tokenizer,
+                                metadata=builtin.metadata, uncertain_below=0.0, explain=False)
+    assert all(r.uncertain for r in strict.classify(inputs))
+    assert not any(r.uncertain for r in lenient.classify(inputs))
+    mid = BuiltinClassifier(model=builtin.model, tokenizer=builtin.tokenizer,
+                            metadata=builtin.metadata, uncertain_below=0.55, explain=False)
+    for r in mid.classify(inputs):
+        assert r.uncertain == (r.confidence < 0.55)
+
+
+@pytest.mark.parametrize("text", ["", "   ", "\n"])
+def test_classify__empty_text_is_other_and_uncertain(builtin: BuiltinClassifier,
+                                                     text: str) -> None:
+    results = builtin.classify([ClassifierInput(text=text), ClassifierInput(text=OBVIOUS[0][0])])
+    assert results[0].label is Label.OTHER
+    assert results[0].uncertain
+    assert results[1].label is Label.COMPLAINT
+
+
+def test_classify__no_inputs_gives_no_results(builtin: BuiltinClassifier) -> None:
+    assert builtin.classify([]) == []
+
+
+def test_classify__emoji_and_handles_only_still_classified(builtin: BuiltinClassifier) -> None:
+    (r,) = builtin.classify([ClassifierInput(text="@acme 😡😡😡 https://t.co/x")])
+    assert r.label in LABELS
+    assert 0.0 < r.confidence <= 1.0
+
+
+def test_quantized__agrees_with_fp32_on_obvious_examples(builtin: BuiltinClassifier) -> None:
+    from monitor.classify.artifact import PACKAGED_DIR
+
+    q = BuiltinClassifier.from_artifact(PACKAGED_DIR, quantized=True, explain=False)
+    assert q.name.endswith("+int8")
+    got = [r.label for r in q.classify([ClassifierInput(text=t) for t, _ in OBVIOUS])]
+    assert got == [label for _, label in OBVIOUS]
