@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 
 import pytest
@@ -55,20 +56,19 @@ def test_classify__batches_keep_input_order(builtin: BuiltinClassifier) -> None:
         assert a.confidence == pytest.approx(b.confidence, abs=1e-3)
 
 
-def test_classify__low_rating_raises_complaint_and_high_rating_praise(
+def test_classify__low_rating_favours_complaint_and_high_rating_praise(
     builtin: BuiltinClassifier,
 ) -> None:
-    text = "it is what it is. arrived on monday."
+    text = "arrived on monday."
     low, none, high = builtin.classify(
         [ClassifierInput(text=text, rating=r) for r in (1, None, 5)]
     )
-    assert low.scores["complaint"] > none.scores["complaint"] > high.scores["complaint"]
 
-    def praise_over_complaint(scores: Mapping[str, float]) -> float:
-        return math.log(scores["praise"] / scores["complaint"])
+    def complaint_over_praise(scores: Mapping[str, float]) -> float:
+        return math.log(scores["complaint"] / scores["praise"])
 
-    assert (praise_over_complaint(high.scores) > praise_over_complaint(none.scores)
-            > praise_over_complaint(low.scores))
+    assert (complaint_over_praise(low.scores) > complaint_over_praise(none.scores)
+            > complaint_over_praise(high.scores))
 
 
 def test_classify__rating_does_not_outvote_a_clear_problem(builtin: BuiltinClassifier) -> None:
@@ -81,9 +81,13 @@ def test_classify__rating_does_not_outvote_a_clear_problem(builtin: BuiltinClass
 def test_classify__rating_reason_is_given_when_it_moves_the_score(
     builtin: BuiltinClassifier,
 ) -> None:
-    (r,) = builtin.classify([ClassifierInput(text="it is what it is. arrived on monday.",
-                                             rating=1)])
-    assert any(reason.startswith("rating 1★") for reason in r.reasons)
+    rated, unrated = builtin.classify([ClassifierInput(text="arrived on monday.", rating=5),
+                                       ClassifierInput(text="arrived on monday.")])
+    moved = abs(rated.scores[rated.label.value] - unrated.scores[rated.label.value])
+    has_reason = any(reason.startswith("rating 5★") for reason in rated.reasons)
+    assert moved > 0
+    assert has_reason == (moved >= 0.05)
+    assert not any(reason.startswith("rating") for reason in unrated.reasons)
 
 
 def test_classify__reasons_name_the_label_and_cues_from_the_text(
@@ -91,7 +95,7 @@ def test_classify__reasons_name_the_label_and_cues_from_the_text(
 ) -> None:
     text = "the app crashes every single time I open it, useless"
     (r,) = builtin.classify([ClassifierInput(text=text)])
-    assert r.reasons[0].startswith("complaint 0.")
+    assert re.fullmatch(r"complaint [01]\.\d\d", r.reasons[0])
     cues = [reason for reason in r.reasons if reason.startswith("cues: ")]
     assert cues, r.reasons
     quoted = [c.strip(" '") for c in cues[0][len("cues: "):].split("', '")]
