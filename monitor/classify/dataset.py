@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,6 +13,8 @@ import numpy as np
 
 from monitor.errors import ModelError
 from monitor.models import LABELS, Label
+
+logger = logging.getLogger(__name__)
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 
@@ -30,12 +33,24 @@ def default_data_files() -> list[Path]:
     return sorted(DATA_DIR.glob("*.jsonl"))
 
 
+def _rating(value: object) -> int | None:
+    """Stars 1..5 from an int, float or numeric string; anything else is no rating."""
+    if isinstance(value, bool):
+        return None
+    try:
+        stars = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    return round(stars) if 1 <= stars <= 5 else None
+
+
 def load_jsonl(path: Path) -> list[Example]:
     """Lines {"text", "label", optional "rating", "source", "domain"}; blank lines skipped.
-    A bad line raises ModelError naming file:line."""
+    A line without text or a known label raises ModelError naming file:line; a rating that is
+    not 1..5 stars is ignored with a warning (evaluation files come from many places)."""
     examples: list[Example] = []
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
+        lines = path.read_text(encoding="utf-8-sig").splitlines()
     except OSError as e:
         raise ModelError(f"cannot read {path}: {e.strerror}") from e
     for no, line in enumerate(lines, 1):
@@ -51,14 +66,14 @@ def load_jsonl(path: Path) -> list[Example]:
             ) from e
         if not isinstance(text, str):
             raise ModelError(f"{path}:{no}: \"text\" must be a string")
-        rating = row.get("rating")
-        if rating is not None and not (isinstance(rating, (int, float)) and 1 <= rating <= 5):
-            raise ModelError(f"{path}:{no}: \"rating\" must be 1..5 or absent")
+        rating = _rating(row.get("rating"))
+        if rating is None and row.get("rating") not in (None, ""):
+            logger.warning("%s:%d: rating %r is not 1..5 stars; ignored", path, no, row["rating"])
         examples.append(
             Example(
                 text=text,
                 label=label,
-                rating=int(rating) if rating is not None else None,
+                rating=rating,
                 source=row.get("source"),
                 domain=row.get("domain"),
             )

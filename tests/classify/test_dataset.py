@@ -37,12 +37,20 @@ def test_load_jsonl__reads_text_label_and_optional_fields(tmp_path: Path) -> Non
     {"text": "x", "label": "angry"},
     {"label": "praise"},
     {"text": 3, "label": "praise"},
-    {"text": "x", "label": "praise", "rating": 9},
+    "not json",
 ])
-def test_load_jsonl__bad_line_names_file_and_line(tmp_path: Path, row: dict[str, object]) -> None:
+def test_load_jsonl__bad_line_names_file_and_line(tmp_path: Path, row: object) -> None:
     path = _write(tmp_path / "b.jsonl", [{"text": "ok", "label": "other"}, row])
     with pytest.raises(ModelError, match=r"b\.jsonl:2:"):
         load_jsonl(path)
+
+
+def test_load_jsonl__ratings_are_lenient_and_bom_is_skipped(tmp_path: Path) -> None:
+    rows = [{"text": t, "label": "praise", "rating": r}
+            for t, r in [("a", "4"), ("b", 5.0), ("c", 9), ("d", None), ("e", "n/a"), ("f", True)]]
+    path = tmp_path / "r.jsonl"
+    path.write_text("\ufeff" + "\n".join(json.dumps(r) for r in rows), encoding="utf-8")
+    assert [ex.rating for ex in load_jsonl(path)] == [4, 5, None, None, None, None]
 
 
 def test_load_jsonl__missing_file_is_a_model_error(tmp_path: Path) -> None:
