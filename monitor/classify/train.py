@@ -6,7 +6,8 @@ import copy
 import logging
 import random
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -64,12 +65,22 @@ class Encoded:
     labels: torch.Tensor
 
 
-def _seed_everything(seed: int, threads: int) -> None:
+@contextmanager
+def _reproducible(seed: int, threads: int) -> Iterator[None]:
+    """Seed every generator and pin threads and deterministic kernels for the duration;
+    torch's global thread and determinism settings are restored afterwards."""
+    saved = (torch.get_num_threads(), torch.are_deterministic_algorithms_enabled(),
+             torch.is_deterministic_algorithms_warn_only_enabled())
     random.seed(seed)
     np.random.seed(seed)
     torch.manual_seed(seed)
     torch.set_num_threads(max(1, threads))
     torch.use_deterministic_algorithms(True, warn_only=True)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(saved[0])
+        torch.use_deterministic_algorithms(saved[1], warn_only=saved[2])
 
 
 def _encode(model: MentionModel, tokenizer: Any, examples: Sequence[Example], *,
@@ -215,8 +226,14 @@ def train_model(examples: Sequence[Example], *, config: TrainConfig | None = Non
     feedback, in the training part only), fit the temperature and rating biases on the
     calibration part and evaluate on the test part. Returns (model, tokenizer, metadata)."""
     cfg = config or TrainConfig()
+    with _reproducible(cfg.seed, cfg.threads):
+        return _train_model(examples, cfg=cfg, extra_train=extra_train, data_files=data_files)
+
+
+def _train_model(examples: Sequence[Example], *, cfg: TrainConfig,
+                 extra_train: Sequence[Example], data_files: Sequence[str]
+                 ) -> tuple[MentionModel, Any, dict[str, Any]]:
     began = time.perf_counter()
-    _seed_everything(cfg.seed, cfg.threads)
     all_examples = [*examples, *extra_train]
     if len({ex.label for ex in examples}) < 2:
         raise ModelError("training data needs examples of at least two labels")
