@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
 
@@ -13,6 +14,7 @@ from monitor.store.tables import CaseRow, MentionRow
 CLAIM, HANDLED, NOT_RELEVANT, REOPEN, CHANGE_LABEL, REPLY = (
     "case_claim", "case_handled", "case_not_relevant", "case_reopen", "case_label", "case_reply",
 )
+_SCORE_ONLY = re.compile(r"^(complaint|question|praise|other) [01]\.\d+$")
 LABELS = ("complaint", "question", "praise", "other")
 
 
@@ -68,7 +70,9 @@ def render_case(case: CaseRow, mention: MentionRow, *, max_text_chars: int = 150
         where += f" · {'★' * mention.rating}{'☆' * (5 - mention.rating)}"
     meta = f"{_author(mention)}\n{where} · {link(mention.url, 'open original')} · " \
            f"{_when(mention.created_at)}"
-    reasons = "; ".join(escape(r) for r in (mention.reasons or [])[:3])
+    # the classifier's first reason restates "<label> <score>", which the line already shows
+    why = [r for r in (mention.reasons or []) if not _SCORE_ONLY.match(r)]
+    reasons = "; ".join(escape(r) for r in why[:3])
     conf = f"{copy.LABEL_TITLE.get(mention.label, mention.label)} {mention.confidence:.0%}"
     if label != mention.label:
         conf += f" (changed to {label})"

@@ -122,3 +122,15 @@ def test_render_history__many_items_stay_within_one_section() -> None:
     text, blocks = render_history("a", 30, [(row, case)] * 40)
     assert len(blocks[0]["text"]["text"]) <= 3000
     assert "more" in text.splitlines()[-1]
+
+
+def test_render_case__context_shows_label_and_score_once(store: Store) -> None:
+    item = f.item()
+    cls = dataclasses.replace(item.classification, confidence=0.91,
+                              reasons=("complaint 0.91", "cues: 'never arrived'"))
+    (case_id,) = store.save_batch("x", [dataclasses.replace(item, classification=cls)], None)
+    case, mention = store.get_case(case_id)  # type: ignore[misc]
+    _, blocks = render_case(case, mention)
+    context = next(b for b in blocks if b["type"] == "context")
+    texts = [e["text"] for e in context["elements"]]
+    assert texts[:2] == ["Complaint 91%", "cues: 'never arrived'"]
