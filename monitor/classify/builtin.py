@@ -98,7 +98,9 @@ class BuiltinClassifier:
             best = int(p.argmax())
             label = LABELS[best]
             reasons: tuple[str, ...] = (f"{label.value} {p[best]:.2f}",)
-            if self.explain:
+            uncertain = bool(p[best] < self.uncertain_below)
+            # cues cost up to 17 forward passes; a confident "other" is stored, never posted
+            if self.explain and (label is not Label.OTHER or uncertain):
                 reasons += explain(self, text=text, rating=rating_index(inp.rating),
                                    probs=p, label_index=best)
             results.append(Classification(
@@ -106,7 +108,7 @@ class BuiltinClassifier:
                 confidence=round(float(p[best]), 4),
                 reasons=reasons,
                 scores={lab.value: round(float(v), 4) for lab, v in zip(LABELS, p, strict=True)},
-                uncertain=bool(p[best] < self.uncertain_below),
+                uncertain=uncertain,
                 model=self.name,
             ))
         return results

@@ -85,8 +85,9 @@ def test_classify__rating_reason_is_given_when_it_moves_the_score(
                                        ClassifierInput(text="arrived on monday.")])
     moved = abs(rated.scores[rated.label.value] - unrated.scores[rated.label.value])
     has_reason = any(reason.startswith("rating 5★") for reason in rated.reasons)
+    explained = rated.label is not Label.OTHER or rated.uncertain
     assert moved > 0
-    assert has_reason == (moved >= 0.05)
+    assert has_reason == (moved >= 0.05 and explained)
     assert not any(reason.startswith("rating") for reason in unrated.reasons)
 
 
@@ -142,3 +143,10 @@ def test_quantized__agrees_with_fp32_on_obvious_examples(builtin: BuiltinClassif
     assert q.name.endswith("+int8")
     got = [r.label for r in q.classify([ClassifierInput(text=t) for t, _ in OBVIOUS])]
     assert got == [label for _, label in OBVIOUS]
+
+
+def test_classify__confident_other_is_not_explained(builtin: BuiltinClassifier) -> None:
+    (r,) = builtin.classify([ClassifierInput(
+        text="Apple shares closed 2% higher on Tuesday after the earnings report")])
+    assert r.label is Label.OTHER and not r.uncertain
+    assert r.reasons == (f"other {r.confidence:.2f}",)  # stored, never posted: no cue search
