@@ -10,7 +10,7 @@ from monitor.classify.text import units, without
 from monitor.models import LABELS
 
 MAX_PIECES = 16  # forward passes per text, at most; longer texts are occluded phrase by phrase
-MIN_DROP = 0.25  # a cue must lower the chosen label's log-odds by at least this much
+MIN_DROP = 0.05  # a cue must lower the chosen label's log-odds by at least this much
 MIN_RATING_EFFECT = 0.05
 _STOP = frozenset((
     "a", "an", "the", "to", "of", "in", "on", "at", "for", "and", "or", "i", "i'm", "im", "my",
