@@ -100,25 +100,27 @@ class OutboxWorker:
             self._sent(row, channel, None)  # a file share has no message ts to thread under
             stats.sent += 1
             return
+        if row.kind == "update":
+            stored = self.store.get_case(int(row.payload["case_id"]))
+            if stored is None or not stored[0].slack_ts:
+                # no message to update yet: the post will be rendered in the current state
+                self.store.mark_sent(row.id, channel=None, ts=None)
+                return
+            case = stored[0]
+            # renders itself, until Slack shows the newest state even if an agent clicks meanwhile
+            refresh_message(self.store, self.delivery, case.id,
+                            max_text_chars=self.slack.max_text_chars)
+            self._sent(row, case.slack_channel, case.slack_ts)
+            stats.sent += 1
+            return
         rendered = self._render(row)
-        if rendered is None:  # nothing to send any more (case gone, update superseded)
+        if rendered is None:  # nothing to send any more (case gone, no history to show)
             self.store.mark_sent(row.id, channel=None, ts=None)
             return
         text, blocks = rendered
-        if row.kind == "update":
-            case = self.store.get_case(int(row.payload["case_id"]))
-            if case is None or not case[0].slack_ts:
-                # the original post is not out yet; it will be rendered in the current state
-                self.store.mark_sent(row.id, channel=None, ts=None)
-                return
-            # re-renders until Slack shows the newest state, even if an agent clicks meanwhile
-            refresh_message(self.store, self.delivery, case[0].id,
-                            max_text_chars=self.slack.max_text_chars)
-            self._sent(row, case[0].slack_channel, case[0].slack_ts)
-        else:
-            channel, ts = self.delivery.post(channel=row.channel, text=text, blocks=blocks,
-                                             key=row.key, thread_ts=thread_ts)
-            self._sent(row, channel, ts)
+        channel, ts = self.delivery.post(channel=row.channel, text=text, blocks=blocks,
+                                         key=row.key, thread_ts=thread_ts)
+        self._sent(row, channel, ts)
         stats.sent += 1
 
     def _sent(self, row: OutboxRow, channel: str | None, ts: str | None) -> None:
@@ -141,7 +143,7 @@ class OutboxWorker:
 
     def _render(self, row: OutboxRow) -> tuple[str, list[dict[str, Any]]] | None:
         payload = row.payload or {}
-        if row.kind in ("post", "update"):
+        if row.kind == "post":
             found = self.store.get_case(int(payload["case_id"]))
             if found is None:
                 return None
