@@ -232,9 +232,9 @@ def load_settings(
             loaded = yaml.safe_load(text)
         except yaml.YAMLError as e:
             mark = getattr(e, "problem_mark", None)
-            loc = f":{mark.line + 1}" if mark is not None else ""
-            problem = getattr(e, "problem", None) or "invalid YAML"
-            raise ConfigError(f"line{loc.replace(':', ' ')}: {problem}", path=where) from e
+            line = f" at line {mark.line + 1}" if mark is not None else ""
+            problem = getattr(e, "problem", None) or "syntax error"
+            raise ConfigError(f"invalid YAML{line}: {problem}", path=where) from e
         if loaded is None:
             loaded = {}
         if not isinstance(loaded, dict):
