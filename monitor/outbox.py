@@ -83,6 +83,17 @@ class OutboxWorker:
                         stats.sent, stats.reconciled, stats.retried, stats.dead)
         return stats
 
+    def drain(self, *, now: datetime | None = None, max_rounds: int = 50) -> int:
+        """Run until nothing more is due (or delivery pauses); the number of calls delivered.
+        For one-shot runs (`run --once`, the demo); the daemon calls run_once on a schedule."""
+        sent = 0
+        for _ in range(max_rounds):
+            stats = self.run_once(now=now)
+            sent += stats.sent
+            if not stats.sent or stats.paused:
+                break
+        return sent
+
     def _deliver(self, row: OutboxRow, stats: OutboxStats) -> None:
         thread_ts = self._thread_ts(row)
         if row.status == UNKNOWN:
@@ -156,7 +167,7 @@ class OutboxWorker:
             _, mention = found
             since = mention.created_at - timedelta(days=self.slack.history_days)
             pairs = self.store.author_history(source=mention.source, handle=mention.author_handle,
-                                              since=since, exclude_mention_id=mention.id)
+                                              since=since, before=mention.created_at)
             if not pairs:
                 return None  # no thread reply when there is no history to show
             return render_history(mention.author_handle, self.slack.history_days, pairs)

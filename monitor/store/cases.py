@@ -126,21 +126,19 @@ class CasesMixin:
                                    at=utcnow()))
 
     def author_history(
-        self, *, source: str, handle: str, since: datetime, exclude_mention_id: int | None = None,
-        limit: int = 10,
+        self, *, source: str, handle: str, since: datetime, before: datetime, limit: int = 10,
     ) -> list[tuple[MentionRow, CaseRow]]:
-        """The same author's earlier mentions on the same source, newest first."""
+        """The same author's mentions on the same source posted in [since, before), newest
+        first: what they said before the mention at `before`."""
         with self.session() as s:
             stmt = (
                 select(MentionRow, CaseRow)
                 .join(CaseRow, CaseRow.mention_id == MentionRow.id)
                 .where(MentionRow.source == source, MentionRow.author_handle == handle,
-                       MentionRow.created_at >= since)
+                       MentionRow.created_at >= since, MentionRow.created_at < before)
                 .order_by(MentionRow.created_at.desc())
                 .limit(limit)
             )
-            if exclude_mention_id is not None:
-                stmt = stmt.where(MentionRow.id != exclude_mention_id)
             pairs = [(m, c) for m, c in s.execute(stmt)]
             for m, c in pairs:
                 s.expunge(m)

@@ -89,15 +89,15 @@ def test_transition__not_allowed_from_state_changes_nothing(store: Store) -> Non
     assert [e.action for e in store.case_events(case_id)] == ["created"]
 
 
-def test_author_history__same_author_same_source_newest_first(store: Store) -> None:
+def test_author_history__same_author_same_source_before_this_mention(store: Store) -> None:
     old = f.mention(handle="sam", created_at=f.NOW - timedelta(days=3))
     older = f.mention(handle="sam", created_at=f.NOW - timedelta(days=40))
     now = f.mention(handle="sam", created_at=f.NOW)
+    later = f.mention(handle="sam", created_at=f.NOW + timedelta(hours=1))
     other = f.mention(handle="kim", created_at=f.NOW - timedelta(days=1))
-    store.save_batch("x", [f.item(m) for m in (old, older, now, other)], None)
-    current = next(s for s in store.iter_mentions() if s.mention.external_id == now.external_id)
+    store.save_batch("x", [f.item(m) for m in (old, older, now, later, other)], None)
     pairs = store.author_history(source="x", handle="sam", since=f.NOW - timedelta(days=30),
-                                 exclude_mention_id=current.id)
+                                 before=now.created_at)
     assert [m.external_id for m, _ in pairs] == [old.external_id]
 
 
