@@ -152,10 +152,7 @@ class Daemon:
         results = [s for name in self.app.connectors if (s := self.poll_source(name))]
         for job in self.jobs:
             self._run_job(job)
-        for _ in range(max_outbox_rounds):
-            stats = self.app.outbox.run_once(now=self.clock())
-            if not stats.sent or stats.paused:
-                break
+        self.app.outbox.drain(now=self.clock(), max_rounds=max_outbox_rounds)
         return results
 
     def _run_job(self, job: Job) -> None:

@@ -195,3 +195,13 @@ def test_outbox__process_killed_between_post_and_commit_posts_once(
     assert len(slack.posted()) == 1  # still exactly one message in Slack
     case, _ = store.get_case(case_id)  # type: ignore[misc]
     assert case.slack_ts == slack.posted()[0].ts
+
+
+def test_drain__delivers_posts_and_their_thread_replies_in_one_call(store: Store,
+                                                                    slack: FakeSlack) -> None:
+    earlier = f.mention(handle="sam", created_at=f.NOW - timedelta(days=2))
+    now = f.mention(handle="sam")
+    store.save_batch("x", [f.item(earlier), f.item(now)], None)
+    assert worker(store, slack).drain() == 3  # two posts and the history reply under the second
+    assert len(slack.posted(top_level=True)) == 2 and len(slack.posted(top_level=False)) == 1
+    assert {r.status for r in store.outbox_rows()} == {"sent"}

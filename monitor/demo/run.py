@@ -71,12 +71,7 @@ def run_demo(*, data_dir: Path | None = None, rules_dir: Path | None = None,
             console.rule(f"polling round {round_no}: {len(batch.mentions)} item(s) fetched")
             stats = app.pipeline.process("sample", batch)
             totals.append(stats)
-            sent = 0
-            for _ in range(100):
-                out = app.outbox.run_once()
-                sent += out.sent
-                if not out.sent or out.paused:
-                    break
+            sent = app.outbox.drain(max_rounds=100)
             console.print(f"{stats.summary()}; {sent} Slack message(s) delivered",
                           style="dim", markup=False, highlight=False)
             cursor = batch.next_cursor
