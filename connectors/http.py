@@ -5,7 +5,6 @@ from __future__ import annotations
 import email.utils
 import logging
 import os
-import random
 import time
 from collections.abc import Mapping
 from typing import Any
@@ -100,11 +99,6 @@ def retry_after(
                 continue
             return max(1.0, reset - now if is_epoch else reset)
     return default
-
-
-def backoff_delay(attempt: int, *, base: float = 1.0, cap: float = 900.0) -> float:
-    """Full-jitter exponential backoff: a random delay in [0, min(cap, base * 2**attempt)]."""
-    return random.uniform(0, min(cap, base * 2 ** max(0, attempt)))  # jitter, not crypto
 
 
 def error_for_status(

@@ -42,7 +42,7 @@ class FeedTarget(BaseModel):
 
 
 class Settings(SourceOptions):
-    interval: float = 600.0
+    interval: float = Field(600.0, gt=0)
     feeds: list[FeedTarget] = Field(default_factory=list)
     remember: int = Field(500, ge=10, le=5000, description="seen item ids kept per feed")
 

@@ -22,13 +22,14 @@ from pydantic import (
 )
 
 from connectors.base import Connector
+from connectors.options import SourceOptions, validate_settings
+from connectors.registry import REVIEW_SOURCES
 from monitor.errors import ConfigError, SourceError
 from monitor.models import Author, Batch, Mention, SourceQuery
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_RESOURCE = ("monitor.demo", "samples.yaml")
-REVIEW_SOURCES = frozenset({"appstore", "googleplay", "trustpilot"})
 PROFILE_URLS = {"x": "https://x.com/{}", "reddit": "https://www.reddit.com/user/{}"}
 
 
@@ -152,6 +153,19 @@ def load_samples(path: str | os.PathLike[str] | Any | None = None) -> list[Sampl
     return items
 
 
+class Settings(SourceOptions):
+    path: str | None = None  # a samples file (default: the bundled one)
+    rounds: int | None = Field(None, ge=1)  # stop after this many rounds
+    interval: float = Field(300.0, gt=0)
+
+    @field_validator("rounds", mode="before")
+    @classmethod
+    def _whole(cls, v: Any) -> Any:
+        if isinstance(v, (bool, float)):
+            raise ValueError(f"expected a whole number of rounds >= 1, got {v!r}")
+        return v
+
+
 class _Dropped(Exception):
     """An item this poll leaves out as malformed; internal, never leaves this module."""
 
@@ -179,7 +193,9 @@ class SampleConnector(Connector):
         *,
         rounds: int | None = None,
         clock: Callable[[], datetime] | None = None,
+        settings: Settings | None = None,
     ) -> None:
+        self.settings = settings or Settings(rounds=rounds)
         self.items = tuple(items)
         last = max((item.round for item in self.items), default=0)
         self.last_round = min(last, rounds) if rounds is not None else last
@@ -189,20 +205,12 @@ class SampleConnector(Connector):
     def from_settings(
         cls, options: Mapping[str, Any], *, environ: Mapping[str, str] = os.environ
     ) -> SampleConnector:
-        path = options.get("path") or None
-        if path is not None and not isinstance(path, str | os.PathLike):
-            raise ConfigError("expected a file path", key="sources.sample.path")
-        rounds = options.get("rounds")
-        if isinstance(rounds, str) and rounds.strip().isdigit():
-            rounds = int(rounds)  # from BRAND_MONITOR_SOURCES__SAMPLE__ROUNDS
-        if rounds is not None and (isinstance(rounds, bool) or not isinstance(rounds, int)
-                                   or rounds < 1):
-            raise ConfigError(f"expected a whole number of rounds >= 1, got {rounds!r}",
-                              key="sources.sample.rounds")
+        settings = validate_settings(Settings, options, "sample")
+        path = settings.path or None
         items = load_samples(Path(path).expanduser() if path is not None else None)
         logger.debug("sample: %d items in %d rounds", len(items),
                      max((i.round for i in items), default=0))
-        return cls(items, rounds=rounds)
+        return cls(items, rounds=settings.rounds, settings=settings)
 
     def poll(self, queries: Sequence[SourceQuery], cursor: str | None) -> Batch:
         done = self._parse_cursor(cursor)

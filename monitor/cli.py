@@ -1,16 +1,20 @@
-"""The `brand-monitor` command line (typer); expected errors print one line, never a traceback."""
+"""The `brand-monitor` command line (typer); expected errors print one line, never a traceback.
+
+Every command imports what it runs inside its function, so `--help` stays fast."""
 
 from __future__ import annotations
 
-import importlib
-import logging
 import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from monitor.classify.commands import app as model_app
 from monitor.errors import MonitorError
+from monitor.reports.commands import report
+from monitor.rules.commands import app as rules_app
+from monitor.slack.commands import app as slack_app
 
 app = typer.Typer(
     help="Watch Reddit, X and review sites for brand mentions and triage them in Slack.",
@@ -20,6 +24,10 @@ app = typer.Typer(
 )
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+app.add_typer(rules_app, name="rules")
+app.add_typer(model_app, name="model")
+app.add_typer(slack_app, name="slack")
+app.command("report")(report)
 
 NO_SOURCE = ("no source is enabled: set sources.<name>.enabled in the config "
              "(and the source's credentials in the environment)")
@@ -29,45 +37,6 @@ ConfigOpt = Annotated[
     typer.Option("--config", "-c", help="YAML config file (default: $BRAND_MONITOR_CONFIG)."),
 ]
 
-# Commands owned by their parts: groups (a typer app named `app`) and single commands
-# (a function), mounted only if the part's module exists, so the parts stay independent.
-_GROUPS = {
-    "rules": "monitor.rules.commands:app",
-    "model": "monitor.classify.commands:app",
-    "slack": "monitor.slack.commands:app",
-}
-_COMMANDS = {"report": "monitor.reports.commands:report"}
-
-
-def _optional(target: str) -> object | None:
-    module, _, attr = target.partition(":")
-    try:
-        return getattr(importlib.import_module(module), attr)
-    except ModuleNotFoundError as e:
-        if e.name != module:
-            raise
-        return None
-
-
-for _name, _target in _GROUPS.items():
-    if (_group := _optional(_target)) is not None:
-        app.add_typer(_group, name=_name)  # type: ignore[arg-type]
-for _name, _target in _COMMANDS.items():
-    if (_command := _optional(_target)) is not None:
-        app.command(_name)(_command)  # type: ignore[type-var]
-
-
-def setup_logging(level: str) -> None:
-    logging.basicConfig(
-        level=getattr(logging, level.upper(), logging.INFO),
-        format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
-        datefmt="%Y-%m-%dT%H:%M:%S",
-        stream=sys.stderr,
-        force=True,
-    )
-    for noisy in ("apscheduler", "urllib3", "prawcore", "httpx", "slack_sdk", "slack_bolt"):
-        logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.root.level))
-
 
 @app.command()
 def run(
@@ -76,20 +45,18 @@ def run(
     = False,
 ) -> None:
     """Run the daemon (or one round with --once)."""
-    from monitor.app import build_app
-    from monitor.config import load_settings
-    from monitor.daemon import Daemon
-    from monitor.jobs import install_jobs
+    from monitor.app import build_app, build_daemon
+    from monitor.config import Secrets, load_settings
+    from monitor.logs import setup_logging
 
     settings = load_settings(config)
     setup_logging(settings.log_level)
-    if not any(s.enabled for s in settings.sources.values()):
+    if not settings.enabled_sources():
         raise MonitorError(NO_SOURCE)
-    application = build_app(settings)
+    application = build_app(settings, secrets=Secrets.from_environ())
     if not application.connectors:
         raise MonitorError(NO_SOURCE + "; see the warnings above for why each was skipped")
-    daemon = Daemon(application)
-    install_jobs(daemon)
+    daemon = build_daemon(application)
     try:
         if once:
             results = daemon.run_once()
@@ -126,6 +93,7 @@ def demo(
 def db_upgrade(config: ConfigOpt = None) -> None:
     """Apply Alembic migrations up to head."""
     from monitor.config import load_settings
+    from monitor.logs import setup_logging
     from monitor.store import Store
 
     settings = load_settings(config)

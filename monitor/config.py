@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any, Literal
 
@@ -11,6 +11,7 @@ import platformdirs
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from connectors.options import common_options
 from monitor.errors import ConfigError
 
 ENV_PREFIX = "BRAND_MONITOR_"
@@ -34,22 +35,6 @@ _SECRET_KEYS = {"token", "bot_token", "app_token", "signing_secret", "client_sec
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class SourceSettings(BaseModel):
-    """Common keys of every `sources.<name>` section. Connector-specific keys (subreddits, apps,
-    base_url …) are kept as extras and validated by the connector's own `Settings` model."""
-
-    model_config = ConfigDict(extra="allow", frozen=True)
-
-    enabled: bool = False
-    interval: float = Field(300.0, gt=0, description="seconds between polls")
-    timeout: float = Field(20.0, gt=0, description="seconds per HTTP request")
-    backoff_max: float = Field(3600.0, gt=0, description="longest wait after repeated failures")
-
-    def options(self) -> dict[str, Any]:
-        """The connector-specific keys."""
-        return dict(self.model_extra or {})
 
 
 class ClassifierSettings(_Strict):
@@ -111,7 +96,10 @@ class Settings(_Strict):
     log_level: str = "INFO"
     metrics_port: int | None = None
     rules_reload_seconds: float = 5.0
-    sources: dict[str, SourceSettings] = Field(default_factory=dict)
+    # `sources.<name>`: each section belongs to its connector, whose Settings model validates it
+    # and owns its defaults (connectors/<name>.py); the keys every source shares are checked at
+    # load time (connectors.options.SourceOptions), so a bad interval fails here.
+    sources: dict[str, dict[str, Any]] = Field(default_factory=dict)
     classifier: ClassifierSettings = ClassifierSettings()
     slack: SlackSettings = SlackSettings()
     outbox: OutboxSettings = OutboxSettings()
@@ -135,15 +123,48 @@ class Settings(_Strict):
     def kb_dir(self) -> Path:
         return self.knowledge_dir or (self.rules_dir / "knowledge")
 
-    def source(self, name: str) -> SourceSettings:
-        return self.sources.get(name) or SourceSettings()
+    @field_validator("sources")
+    @classmethod
+    def _sources(cls, v: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+        for name, section in v.items():
+            common_options(section, name)  # raises ConfigError naming sources.<name>.<key>
+        return v
+
+    def enabled_sources(self) -> list[str]:
+        """The sources whose section turns them on (`enabled: true`), in config order."""
+        return [name for name, section in self.sources.items()
+                if common_options(section, name).enabled]
 
 
-def secret(name: str) -> str | None:
-    """A secret from the environment (never from files); empty counts as unset."""
-    if name not in SECRET_ENV:
-        raise KeyError(name)
-    return os.environ.get(name) or None
+class Secrets(Mapping[str, str]):
+    """The secrets this process was given: environment variables named in SECRET_ENV, never
+    files. Read once where the process starts and passed to the parts that need them."""
+
+    def __init__(self, values: Mapping[str, str] | None = None) -> None:
+        self._values = {k: v for k, v in (values or {}).items() if k in SECRET_ENV and v}
+
+    @classmethod
+    def from_environ(cls, environ: Mapping[str, str] | None = None) -> Secrets:
+        return cls(os.environ if environ is None else environ)
+
+    def get(self, name: str, default: Any = None) -> Any:  # type: ignore[override]
+        """The secret's value, or `default` when unset (empty counts as unset). KeyError for
+        a name that is not a secret: asking for one is a bug."""
+        if name not in SECRET_ENV:
+            raise KeyError(name)
+        return self._values.get(name, default)
+
+    def __getitem__(self, name: str) -> str:
+        return self._values[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._values)
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    def __repr__(self) -> str:  # never print a value
+        return f"Secrets({sorted(self._values)})"
 
 
 def _env_overrides(environ: Mapping[str, str]) -> dict[str, Any]:

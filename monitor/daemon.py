@@ -1,4 +1,4 @@
-"""The daemon: one APScheduler job per source, plus outbox, rules-reload and extra jobs."""
+"""The daemon: one APScheduler job per source, plus outbox, rules-reload and the parts' jobs."""
 
 from __future__ import annotations
 
@@ -7,44 +7,50 @@ import random
 import signal
 import threading
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from monitor import metrics
+from monitor.backoff import backoff_delay
+from monitor.clock import utcnow
 from monitor.errors import RateLimited, SourceAuthError, SourceError
-from monitor.health import RULES_KEY
-from monitor.pipeline import PollStats
-from monitor.store.tables import utcnow
+from monitor.store.keys import RULES_STATUS_KEY
 
 if TYPE_CHECKING:
-    from monitor.app import App
+    from connectors.base import Connector
+    from monitor.jobs import Job, Service
+    from monitor.pipeline import Pipeline, PollStats
+    from monitor.rules.watcher import RulesWatcher
+    from monitor.slack.outbox import OutboxWorker
+    from monitor.store import Store
 
 logger = logging.getLogger(__name__)
 
 
-@dataclass
-class Job:
-    """A periodic job besides source polling (reminders, digest, spike alerts …)."""
-
-    name: str
-    func: Callable[[], object]
-    seconds: float
-
-
 class Daemon:
-    def __init__(self, app: App, *, rng: random.Random | None = None,
+    """Runs what monitor.app built: polls each connector on its interval through the pipeline,
+    delivers the outbox, reloads rules, runs the parts' jobs and services."""
+
+    def __init__(self, *, connectors: Mapping[str, Connector], pipeline: Pipeline,
+                 rules: RulesWatcher, store: Store, outbox: OutboxWorker,
+                 jobs: Sequence[Job] = (), services: Sequence[Service] = (),
+                 outbox_interval: float = 5.0, rules_reload_seconds: float = 5.0,
+                 rng: random.Random | None = None,
                  clock: Callable[[], datetime] = utcnow) -> None:
-        self.app = app
+        self.connectors = dict(connectors)
+        self.pipeline = pipeline
+        self.rules = rules
+        self.store = store
+        self.outbox = outbox
+        self.jobs = tuple(jobs)
+        self.services = tuple(services)
+        self.outbox_interval = outbox_interval
+        self.rules_reload_seconds = rules_reload_seconds
         self.rng = rng or random.Random()
         self.clock = clock
-        self.jobs: list[Job] = []
-        # long-running services started with run_forever and stopped with it (Socket Mode)
-        self.on_start: list[Callable[[], object]] = []
-        self.on_stop: list[Callable[[], object]] = []
         self._stop = threading.Event()
         self._backoff_until: dict[str, datetime] = {}
         self._disabled: dict[str, str] = {}
@@ -62,22 +68,23 @@ class Daemon:
         if until and now < until:
             logger.debug("%s: backing off until %s", name, until.isoformat())
             return None
-        app = self.app
-        connector = app.connectors[name]
+        connector = self.connectors[name]
         started = time.perf_counter()
         try:
-            queries = app.rules.current().source_queries(name)
-            cursor = app.store.get_cursor(name)
+            queries = self.rules.current().source_queries(name)
+            cursor = self.store.get_cursor(name)
             batch = connector.poll(queries, cursor)
-            stats = app.pipeline.process(name, batch)
-            if not batch.mentions and batch.next_cursor == cursor:
-                app.store.record_poll(name)
+            stats = self.pipeline.process(name, batch)
+            # when the next poll is due: `status` in another process tells a stalled source
+            now = self.clock()
+            self.store.record_poll(name, at=now, next_poll_at=now + timedelta(
+                seconds=connector.settings.interval))
         except RateLimited as e:
             self._fail(name, e, wait=e.retry_after)
             return None
         except SourceAuthError as e:
             self._disabled[name] = str(e)
-            app.store.record_poll(name, error=str(e), disabled_reason=str(e))
+            self.store.record_poll(name, error=str(e), disabled_reason=str(e))
             metrics.SOURCE_UP.labels(name).set(0)
             logger.error("%s: disabled until its credentials are fixed: %s", name, e)
             return None
@@ -97,21 +104,21 @@ class Daemon:
 
     def _fail(self, name: str, error: Exception, *, wait: float | None = None) -> None:
         failures = self._failures(name) + 1
-        cfg = self.app.settings.source(name)
-        if wait is None:
-            base = min(cfg.backoff_max, cfg.interval * (2 ** min(failures - 1, 16)))
-            wait = base * (0.5 + self.rng.random() / 2)  # jitter so sources do not align
+        options = self.connectors[name].settings
+        if wait is None:  # jitter so sources do not align
+            wait = backoff_delay(failures, base=options.interval, cap=options.backoff_max,
+                                 rng=self.rng)
         until = self.clock() + timedelta(seconds=wait)
         self._backoff_until[name] = until
-        self.app.store.record_poll(name, error=str(error), next_poll_at=until)
+        self.store.record_poll(name, error=str(error), next_poll_at=until)
         metrics.ERRORS.labels(f"source:{name}").inc()
         metrics.SOURCE_UP.labels(name).set(0)
         logger.warning("%s: poll failed (%s); next try in %.0fs", name, error, wait)
 
     def _failures(self, name: str) -> int:
-        for state in self.app.store.source_states():
+        for state in self.store.source_states():
             if state.source == name:
-                return state.failures or 0
+                return state.failures
         return 0
 
     @staticmethod
@@ -130,18 +137,18 @@ class Daemon:
     # -- the other jobs ----------------------------------------------------------------------
 
     def deliver(self) -> None:
-        stats = self.app.outbox.run_once(now=self.clock())
+        stats = self.outbox.run_once(now=self.clock())
         metrics.OUTBOX_SENT.inc(stats.sent)
-        for status, n in self.app.store.outbox_backlog().items():
+        for status, n in self.store.outbox_backlog().items():
             metrics.OUTBOX_BACKLOG.labels(status).set(n)
 
     def reload_rules(self) -> None:
         """Pick up edited rules files; a broken edit keeps the last good set, and the state is
         recorded for `brand-monitor status` (which runs in another process)."""
-        self.app.rules.refresh()
-        state = self.app.rules.status()
+        self.rules.refresh()
+        state = self.rules.status()
         if state != self._rules_state:
-            self.app.store.kv_set(RULES_KEY, state)
+            self.store.kv_set(RULES_STATUS_KEY, state)
             self._rules_state = state
 
     # -- running -----------------------------------------------------------------------------
@@ -149,10 +156,10 @@ class Daemon:
     def run_once(self, *, max_outbox_rounds: int = 50) -> list[PollStats]:
         """Poll every enabled source once, process, deliver what is due, and return."""
         self.reload_rules()
-        results = [s for name in self.app.connectors if (s := self.poll_source(name))]
+        results = [s for name in self.connectors if (s := self.poll_source(name))]
         for job in self.jobs:
             self._run_job(job)
-        self.app.outbox.drain(now=self.clock(), max_rounds=max_outbox_rounds)
+        self.outbox.drain(now=self.clock(), max_rounds=max_outbox_rounds)
         return results
 
     def _run_job(self, job: Job) -> None:
@@ -166,42 +173,42 @@ class Daemon:
         """Run until SIGTERM/SIGINT; the batch in flight is finished before exiting."""
         sched = BackgroundScheduler(timezone="UTC", job_defaults={
             "coalesce": True, "max_instances": 1, "misfire_grace_time": 300})
-        for name in self.app.connectors:
-            interval = self.app.settings.source(name).interval
+        for name, connector in self.connectors.items():
+            interval = connector.settings.interval
             sched.add_job(self.poll_source, "interval", args=[name], seconds=interval,
                           jitter=max(1, int(interval * 0.1)), id=f"source:{name}",
                           next_run_time=datetime.now().astimezone())
-        sched.add_job(self.deliver, "interval", seconds=self.app.settings.outbox.interval,
+        sched.add_job(self.deliver, "interval", seconds=self.outbox_interval,
                       id="outbox", next_run_time=datetime.now().astimezone())
-        sched.add_job(self.reload_rules, "interval",
-                      seconds=self.app.settings.rules_reload_seconds, id="rules")
+        sched.add_job(self.reload_rules, "interval", seconds=self.rules_reload_seconds,
+                      id="rules")
         for job in self.jobs:
             sched.add_job(self._run_job, "interval", args=[job], seconds=job.seconds,
                           id=f"job:{job.name}")
         previous = {sig: signal.signal(sig, self._on_signal)
                     for sig in (signal.SIGTERM, signal.SIGINT)}
         sched.start()
-        for start in self.on_start:
-            self._call_hook(start)
+        for service in self.services:
+            self._call(service.name, service.start)
         logger.info("brand-monitor running: %d source(s), outbox every %.0fs",
-                    len(self.app.connectors), self.app.settings.outbox.interval)
+                    len(self.connectors), self.outbox_interval)
         try:
             self._stop.wait()
         finally:
             logger.info("stopping: finishing the work in flight")
-            for stop in self.on_stop:
-                self._call_hook(stop)
+            for service in self.services:
+                self._call(service.name, service.stop)
             sched.shutdown(wait=True)
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
             logger.info("stopped")
 
     @staticmethod
-    def _call_hook(hook: Callable[[], object]) -> None:
+    def _call(name: str, hook: Callable[[], object]) -> None:
         try:
             hook()
         except Exception:  # a service failing to start/stop must not take the daemon down
-            logger.exception("daemon hook %s failed", getattr(hook, "__qualname__", hook))
+            logger.exception("service %s failed", name)
 
     def _on_signal(self, signum: int, _frame: object) -> None:
         logger.info("received %s", signal.Signals(signum).name)

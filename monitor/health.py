@@ -8,31 +8,49 @@ from typing import TYPE_CHECKING, Any
 from rich.console import Console
 from rich.table import Table
 
+from monitor.clock import utcnow
 from monitor.store import Store
-from monitor.store.tables import utcnow
+from monitor.store.keys import RULES_STATUS_KEY
 
 if TYPE_CHECKING:
-    from monitor.config import Settings
+    from datetime import datetime
 
-RULES_KEY = "rules.status"
+    from monitor.config import Settings
+    from monitor.readmodels import SourceState
+
+
+def _stale(st: SourceState | None, now: datetime) -> bool:
+    """The source's next poll (as the daemon scheduled it) is long overdue: the poll interval
+    again past it, and a minute's grace."""
+    if st is None or st.last_success_at is None:
+        return False
+    due = st.next_poll_at
+    if due is None or st.last_poll_at is None:
+        return False
+    return now > due + (due - st.last_poll_at) * 2 + timedelta(seconds=60)
 
 
 def health_report(settings: Settings) -> dict[str, Any]:
     store = Store.from_settings(settings)
+    try:
+        return _report(store, settings)
+    finally:
+        store.close()
+
+
+def _report(store: Store, settings: Settings) -> dict[str, Any]:
     now = utcnow()
     problems: list[str] = []
     states = {s.source: s for s in store.source_states()}
+    enabled = set(settings.enabled_sources())
     sources = []
-    for name in sorted(set(states) | {n for n, c in settings.sources.items() if c.enabled}):
+    for name in sorted(set(states) | enabled):
         st = states.get(name)
-        cfg = settings.source(name)
-        stale = bool(
-            cfg.enabled and st is not None and st.last_success_at is not None
-            and now - st.last_success_at > timedelta(seconds=cfg.interval * 3 + 60)
-        )
+        on = name in enabled
+        stale = on and _stale(st, now)
         entry = {
             "source": name,
-            "enabled": cfg.enabled,
+            "enabled": on,
             "last_success_at": st.last_success_at if st else None,
             "last_error": st.last_error if st else None,
             "last_error_at": st.last_error_at if st else None,
@@ -45,17 +63,17 @@ def health_report(settings: Settings) -> dict[str, Any]:
         sources.append(entry)
         if entry["disabled_reason"]:
             problems.append(f"{name} is disabled: {entry['disabled_reason']}")
-        elif cfg.enabled and entry["failures"]:
+        elif on and entry["failures"]:
             problems.append(f"{name} failing ({entry['failures']}x): {entry['last_error']}")
         elif stale:
             problems.append(f"{name} has not succeeded since {entry['last_success_at']}")
     backlog = store.outbox_backlog()
     if backlog.get("dead"):
         problems.append(f"{backlog['dead']} Slack message(s) could not be delivered (dead)")
-    rules = store.kv_get(RULES_KEY)
+    rules = store.kv_get(RULES_STATUS_KEY)
     if rules and rules.get("last_error"):
         problems.append(f"rules: keeping the last good set; {rules['last_error']}")
-    report = {
+    return {
         "healthy": not problems,
         "problems": problems,
         "sources": sources,
@@ -64,8 +82,6 @@ def health_report(settings: Settings) -> dict[str, Any]:
         "mentions": store.count_mentions(),
         "database": settings.db_url.split("@")[-1],  # never print credentials
     }
-    store.close()
-    return report
 
 
 def print_health(report: dict[str, Any], console: Console | None = None) -> None:

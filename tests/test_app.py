@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from monitor.app import build_connectors, build_delivery
-from monitor.config import load_settings
+from monitor.config import Secrets, load_settings
 from monitor.errors import ConfigError
 from monitor.slack.delivery import SlackDelivery, TerminalDelivery
 
@@ -21,11 +21,10 @@ def test_build_delivery__terminal_without_token_writes_uploads_under_data_dir(tm
 
 
 def test_build_delivery__slack_with_token_uses_the_configured_base_url(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-1")
+        tmp_path: Path) -> None:
     settings = load_settings(None, environ={}, overrides={
         "data_dir": str(tmp_path), "slack": {"base_url": "http://127.0.0.1:9/api/"}})
-    delivery = build_delivery(settings)
+    delivery = build_delivery(settings, Secrets({"SLACK_BOT_TOKEN": "xoxb-1"}))
     assert isinstance(delivery, SlackDelivery)
     assert delivery.client.base_url == "http://127.0.0.1:9/api/"
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from monitor.config import load_settings, secret
+from monitor.config import Secrets, load_settings
 from monitor.errors import ConfigError
 
 
@@ -30,7 +30,7 @@ def test_load_settings__environment_overrides_file_with_nested_keys(tmp_path: Pa
            "BRAND_MONITOR_DATABASE_URL": "postgresql://db/bm"}
     s = load_settings(p, environ=env)
     assert s.slack.default_channel == "#from-env"
-    assert s.source("x").interval == 30.0 and s.source("x").enabled
+    assert s.sources["x"]["interval"] == 30 and s.enabled_sources() == ["x"]
     assert s.db_url == "postgresql://db/bm"
 
 
@@ -89,11 +89,12 @@ def test_load_settings__relative_rules_dir_is_relative_to_the_file(tmp_path: Pat
     assert load_settings(p, environ={}).rules_dir == tmp_path / "conf" / "myrules"
 
 
-def test_secret__reads_only_known_names_from_the_environment(
+def test_secrets__reads_only_known_names_from_the_environment(
         monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-test")
-    assert secret("SLACK_BOT_TOKEN") == "xoxb-test"
+    assert Secrets.from_environ().get("SLACK_BOT_TOKEN") == "xoxb-test"
     monkeypatch.setenv("SLACK_BOT_TOKEN", "")
-    assert secret("SLACK_BOT_TOKEN") is None
+    assert Secrets.from_environ().get("SLACK_BOT_TOKEN") is None
     with pytest.raises(KeyError):
-        secret("HOME")
+        Secrets.from_environ().get("HOME")
+    assert "xoxb" not in repr(Secrets({"SLACK_BOT_TOKEN": "xoxb-test"}))

@@ -6,18 +6,17 @@ import logging
 import time
 from collections import Counter
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.table import Table
 
 import monitor
-from monitor.config import Settings, load_settings, secret
+from monitor.app import App, build_app, build_daemon
+from monitor.config import Secrets, Settings, load_settings
 from monitor.errors import ConfigError
+from monitor.logs import setup_logging
+from monitor.models import LABELS
 from monitor.pipeline import PollStats
-
-if TYPE_CHECKING:
-    from monitor.app import App
 
 logger = logging.getLogger(__name__)
 
@@ -40,12 +39,8 @@ def demo_settings(*, data_dir: Path | None, rules_dir: Path | None) -> Settings:
 
 def run_demo(*, data_dir: Path | None = None, rules_dir: Path | None = None,
              follow: bool = False, reset: bool = False, console: Console | None = None) -> None:
-    from monitor.app import build_app
-    from monitor.cli import setup_logging
-    from monitor.daemon import Daemon
-    from monitor.jobs import install_jobs
-
     console = console or Console()
+    secrets = Secrets.from_environ()
     settings = demo_settings(data_dir=data_dir, rules_dir=rules_dir)
     setup_logging(settings.log_level)
     db_file = settings.data_dir / "brand-monitor.sqlite"
@@ -53,11 +48,11 @@ def run_demo(*, data_dir: Path | None = None, rules_dir: Path | None = None,
         for suffix in ("", "-wal", "-shm"):
             Path(f"{db_file}{suffix}").unlink(missing_ok=True)
     started = time.perf_counter()
-    where = "Slack" if secret("SLACK_BOT_TOKEN") else "the terminal (no SLACK_BOT_TOKEN set)"
+    where = "Slack" if secrets.get("SLACK_BOT_TOKEN") else "the terminal (no SLACK_BOT_TOKEN set)"
     console.rule("[bold]brand-monitor demo")
     console.print(f"database: {db_file}\nrules: {settings.rules_dir}\n"
                   f"messages go to: {where}\nloading the classifier …")
-    app = build_app(settings, console=console)
+    app = build_app(settings, secrets=secrets, console=console)
     connector = app.connectors["sample"]
     totals: list[PollStats] = []
     cursor: str | None = None  # every demo run replays the samples: dedupe must hold them back
@@ -78,9 +73,7 @@ def run_demo(*, data_dir: Path | None = None, rules_dir: Path | None = None,
         _summary(console, app, totals, time.perf_counter() - started)
         if follow:
             console.print("following (Ctrl-C to stop) …")
-            daemon = Daemon(app)
-            install_jobs(daemon)
-            daemon.run_forever()
+            build_daemon(app).run_forever()
     finally:
         app.close()
 
@@ -94,14 +87,14 @@ def _summary(console: Console, app: App, totals: list[PollStats], seconds: float
     queued = sum(s.queued for s in totals)
     table = Table(title="mentions in the database, by brand and label")
     table.add_column("brand")
-    labels = ("complaint", "question", "praise", "other")
+    labels = tuple(label.value for label in LABELS)
     for label in labels:
         table.add_column(label, justify="right")
     by_brand: dict[str, Counter[str]] = {}
     agree = judged = 0
     for case, mention in app.store.cases():
         by_brand.setdefault(mention.brand or "?", Counter())[case.label] += 1
-        expect = (mention.extra or {}).get("expect")  # the sample's human label
+        expect = mention.mention.extra.get("expect")  # the sample's human label
         if expect in labels:
             judged += 1
             agree += expect == mention.label

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from connectors.registry import source_title
+
 X_URL_LENGTH = 23  # X counts every URL as 23 characters, whatever its real length
 
 # Code points X counts as 1 (twitter-text v3 config); every other one counts as 2.
@@ -37,13 +39,13 @@ class Platform:
 
 
 PLATFORMS: dict[str, Platform] = {
-    "x": Platform("X", 280, weighted=True, address="handle"),
-    "reddit": Platform("Reddit", 10_000, markdown=True, address="user"),
-    "appstore": Platform("App Store", 5_970),  # developer response limit
-    "googleplay": Platform("Google Play", 350),  # reply-to-review limit
+    "x": Platform(source_title("x"), 280, weighted=True, address="handle"),
+    "reddit": Platform(source_title("reddit"), 10_000, markdown=True, address="user"),
+    "appstore": Platform(source_title("appstore"), 5_970),  # developer response limit
+    "googleplay": Platform(source_title("googleplay"), 350),  # reply-to-review limit
     # Trustpilot documents no hard limit for company replies; we keep them readable.
-    "trustpilot": Platform("Trustpilot", 2_000),
-    "rss": Platform("Feed", 2_000),
+    "trustpilot": Platform(source_title("trustpilot"), 2_000),
+    "rss": Platform(source_title("rss"), 2_000),
 }
 DEFAULT_PLATFORM = Platform("Reply", 2_000)
 

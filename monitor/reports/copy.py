@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 # -- command line ---------------------------------------------------------------------------
-BAD_SINCE = "expected a period like 24h, 7d or 2w, got {value!r}"
 BAD_PNG = "cannot write the chart to {path} ({reason})"
 NO_DATABASE = ("no database at {path}; pass the daemon's config with --config "
                "(or run `brand-monitor demo` first)")
@@ -64,9 +63,6 @@ SPIKE_EXAMPLES = "*Top examples*"
 
 LABEL_TITLE = {"complaint": "Complaints", "question": "Questions", "praise": "Praise",
                "other": "Other"}
-SOURCE_TITLE = {"x": "X", "reddit": "Reddit", "appstore": "App Store",
-                "googleplay": "Google Play", "trustpilot": "Trustpilot", "rss": "Feed",
-                "sample": "Sample"}
 
 
 def duration(seconds: float | None) -> str:

@@ -9,11 +9,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
+from connectors.registry import source_title
+from monitor.clock import utcnow
+from monitor.readmodels import Quote, Window
 from monitor.reports import copy
 from monitor.reports.metrics import Report, build_report
-from monitor.reports.queries import Quote, Window, load_facts, quotes
 from monitor.slack.text import escape, link, quote, truncate
-from monitor.store.tables import utcnow
+from monitor.store.keys import OutboxKind, digest_key
 
 if TYPE_CHECKING:
     from monitor.config import Settings
@@ -43,7 +45,7 @@ def week_name(at: datetime) -> str:
 def best_praise(store: Store, window: Window, *, n: int = QUOTES) -> list[Quote]:
     """The `n` best praise quotes: highest classifier confidence, rounded to two decimals so
     that near-ties go to the author with more followers; one quote per author."""
-    candidates = sorted(quotes(store, window, "praise", limit=n * 20),
+    candidates = sorted(store.quotes(window, "praise", limit=n * 20),
                         key=lambda q: (-round(q.confidence, 2), -(q.author_followers or 0)))
     chosen: list[Quote] = []
     seen: set[tuple[str, str]] = set()
@@ -63,7 +65,7 @@ def author(q: Quote) -> str:
 def quote_lines(q: Quote) -> str:
     """A quote block of the (escaped, shortened) text, then who said it, with a link."""
     text, _ = truncate(" ".join(q.text.split()), QUOTE_CHARS)
-    where = link(q.url, copy.SOURCE_TITLE.get(q.source, q.source))
+    where = link(q.url, source_title(q.source))
     return f"{quote(escape(text))}\n{copy.QUOTE_BY.format(author=author(q), link=where)}"
 
 
@@ -136,10 +138,10 @@ def build_digest(store: Store, settings: Settings, *, end: datetime) -> Digest:
 
     targets = settings.reports.response_target_minutes
     window = Window(end - WEEK, end)
-    this = build_report(load_facts(store, window), targets=targets, now=end)
-    last = build_report(load_facts(store, window.previous()), targets=targets, now=window.start)
+    this = build_report(store.report_facts(window), targets=targets, now=end)
+    last = build_report(store.report_facts(window.previous()), targets=targets, now=window.start)
     week = week_name(end)
-    return Digest(key=f"digest:{week}", week=week, channel=digest_channel(settings),
+    return Digest(key=digest_key(week), week=week, channel=digest_channel(settings),
                   text=digest_text(this, last, best_praise(store, window)),
                   png=render_png(this), report=this)
 
@@ -160,12 +162,12 @@ class DigestJob:
         due = due_at(now, weekday=cfg.digest_weekday, hour=cfg.digest_hour)
         if now < due:
             return None
-        key = f"digest:{week_name(due)}"
+        key = digest_key(week_name(due))
         if (self.store.kv_get(KV_KEY) or {}).get("key") == key \
                 or self.store.outbox_row(key) is not None:
             return None
         digest = build_digest(self.store, self.settings, end=due)
-        queued = self.store.enqueue(key=key, kind="upload", channel=digest.channel,
+        queued = self.store.enqueue(key=key, kind=OutboxKind.UPLOAD, channel=digest.channel,
                                     payload=digest.payload())
         self.store.kv_set(KV_KEY, {"key": key, "queued_at": now, "channel": digest.channel,
                                    "mentions": digest.report.mentions})

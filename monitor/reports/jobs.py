@@ -2,22 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
 from typing import TYPE_CHECKING
 
-from monitor.daemon import Job
+from monitor.clock import utcnow
+from monitor.jobs import Job
 from monitor.reports.digest import DigestJob
 from monitor.reports.spikes import SpikeJob
 
 if TYPE_CHECKING:
-    from monitor.daemon import Daemon
+    from monitor.config import Settings
+    from monitor.store import Store
 
 DIGEST_EVERY = 15 * 60  # seconds; the job itself decides whether this week's digest is due
 SPIKES_EVERY = 5 * 60
 
 
-def install(daemon: Daemon) -> None:
-    app = daemon.app
-    digest = DigestJob(store=app.store, settings=app.settings, clock=daemon.clock)
-    spikes = SpikeJob(store=app.store, settings=app.settings, clock=daemon.clock)
-    daemon.jobs.append(Job("digest", digest.run, DIGEST_EVERY))
-    daemon.jobs.append(Job("spikes", spikes.run, SPIKES_EVERY))
+def report_jobs(store: Store, settings: Settings, *,
+                clock: Callable[[], datetime] = utcnow) -> list[Job]:
+    digest = DigestJob(store=store, settings=settings, clock=clock)
+    spikes = SpikeJob(store=store, settings=settings, clock=clock)
+    return [Job("digest", digest.run, DIGEST_EVERY), Job("spikes", spikes.run, SPIKES_EVERY)]

@@ -7,15 +7,13 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
-from monitor.models import LABELS, Priority
-from monitor.reports.queries import ACTIONABLE
-from monitor.triage import first_response_seconds, resolution_seconds
+from monitor.models import ACTIONABLE, LABELS, Priority
+from monitor.reports.response import first_response_seconds, resolution_seconds
 
 if TYPE_CHECKING:
-    from monitor.reports.queries import CaseFact, Facts, MentionFact
-    from monitor.store.tables import EventRow
+    from monitor.readmodels import CaseFact, Facts, MentionFact
 
 LABEL_ORDER = tuple(lb.value for lb in LABELS)
 TOP_AUTHORS = 5
@@ -115,15 +113,10 @@ def days(start: datetime, end: datetime) -> list[date]:
     return [first + timedelta(days=i) for i in range((last - first).days + 1)]
 
 
-def _events(case: CaseFact) -> Sequence[EventRow]:
-    # monitor.triage reads only .id/.action/.actor/.at, which EventFact carries
-    return cast("Sequence[EventRow]", case.events)
-
-
 def response_seconds(case: CaseFact) -> float | None:
-    """Created -> the first claim or 'handled' by a person (monitor.triage's definition;
+    """Created -> the first claim or 'handled' by a person (monitor.reports.response's definition;
     'not relevant' is not a response, and a reopen does not reset it)."""
-    return first_response_seconds(_events(case))
+    return first_response_seconds(case.events)
 
 
 def handled_seconds(case: CaseFact) -> float | None:
@@ -131,7 +124,7 @@ def handled_seconds(case: CaseFact) -> float | None:
     reopened after it; None otherwise (open, or closed as not relevant)."""
     if case.status != "handled":
         return None
-    return resolution_seconds(_events(case))
+    return resolution_seconds(case.events)
 
 
 def targets_met(cases: Sequence[CaseFact], targets: Mapping[str, int], now: datetime,

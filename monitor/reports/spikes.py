@@ -10,11 +10,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from monitor.clock import utcnow
+from monitor.readmodels import Quote, Window
 from monitor.reports import copy
 from monitor.reports.digest import quote_lines
-from monitor.reports.queries import Quote, Window, label_times, quotes
 from monitor.slack.text import escape
-from monitor.store.tables import utcnow
+from monitor.store.keys import OutboxKind, spike_key
 
 if TYPE_CHECKING:
     from monitor.config import Settings
@@ -59,7 +60,7 @@ def detect(store: Store, settings: Settings, *, now: datetime) -> list[Spike]:
     cfg = settings.reports
     span = Window(now - HOUR - timedelta(days=BASELINE_DAYS), now)
     by_brand: dict[str, list[datetime]] = defaultdict(list)
-    for brand, at in label_times(store, span, "complaint"):
+    for brand, at in store.label_times(span, "complaint"):
         by_brand[brand].append(at)
     spikes = []
     for brand, times in sorted(by_brand.items()):
@@ -117,12 +118,12 @@ class SpikeJob:
             if self.cooling_down(spike.brand, now):
                 logger.debug("spike for %s: still cooling down", spike.brand)
                 continue
-            key = f"spike:{spike.brand}:{now.strftime('%Y-%m-%dT%H')}"
-            examples = quotes(self.store, Window(spike.start, spike.end, spike.brand),
+            key = spike_key(spike.brand, now)
+            examples = self.store.quotes(Window(spike.start, spike.end, spike.brand),
                               "complaint", limit=EXAMPLES, by_priority=True)
             blocks = alert_blocks(spike, examples, ping=self.settings.slack.oncall_group)
             text = copy.SPIKE_FALLBACK.format(brand=escape(spike.brand), count=spike.count)
-            if self.store.enqueue(key=key, kind="raw", channel=channel,
+            if self.store.enqueue(key=key, kind=OutboxKind.RAW, channel=channel,
                                   payload={"text": text, "blocks": blocks}):
                 queued.append(key)
                 logger.warning("complaint spike for %s: %d in the last hour (usual %.1f ± %.1f)",

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import timedelta
 from typing import Literal, Protocol
 
 from monitor.errors import DropMention
@@ -15,8 +13,6 @@ from monitor.rules.base import Matcher
 
 ChangeKind = Literal["newly_match", "stop_matching", "change_brand", "change_rule"]
 KINDS: tuple[ChangeKind, ...] = ("newly_match", "stop_matching", "change_brand", "change_rule")
-_SINCE = re.compile(r"(\d+)\s*([mhdw])$")
-_UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 
 
 class StoredLike(Protocol):
@@ -51,14 +47,6 @@ class BacktestReport:
     @property
     def changed(self) -> int:
         return sum(self.counts.values())
-
-
-def parse_since(value: str) -> timedelta:
-    """'7d', '12h', '30m', '2w' -> timedelta; ValueError otherwise."""
-    m = _SINCE.match(value.strip().lower())
-    if not m:
-        raise ValueError(value)
-    return timedelta(**{_UNITS[m.group(2)]: int(m.group(1))})
 
 
 def _kind(old_brand: str | None, old_rule: str | None, new_brand: str | None,

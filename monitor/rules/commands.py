@@ -1,21 +1,22 @@
-"""`brand-monitor rules ...`: check, test, match and backtest rules files (a typer sub-app)."""
+"""`brand-monitor rules ...`: check, test, match and backtest rules files (a typer sub-app).
+
+The rules engine is imported inside each command, so the CLI's --help stays fast."""
 
 from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 
 from monitor.errors import MonitorError, RulesInvalid
-from monitor.models import Author, Mention
 from monitor.rules import messages as msg
-from monitor.rules.backtest import KINDS, BacktestReport, backtest, parse_since
-from monitor.rules.examples import run_examples
-from monitor.rules.loader import check_rules, load_rules
-from monitor.rules.ruleset import Explanation, RuleSet
+
+if TYPE_CHECKING:
+    from monitor.rules.backtest import BacktestReport
+    from monitor.rules.ruleset import Explanation, RuleSet
 
 app = typer.Typer(
     help="Check, test and explain rules files.", no_args_is_help=True,
@@ -55,6 +56,8 @@ def _paths(paths: list[Path] | None, config: Path | None) -> list[Path]:
 
 
 def _load(rules: Path | None, config: Path | None) -> RuleSet:
+    from monitor.rules.loader import load_rules
+
     try:
         return load_rules(rules or _default_dir(config))
     except RulesInvalid as e:
@@ -66,6 +69,8 @@ def _load(rules: Path | None, config: Path | None) -> RuleSet:
 @app.command()
 def check(paths: PathsArg = None, config: ConfigOpt = None) -> None:
     """Validate rules files; print each error as file:line:col: message."""
+    from monitor.rules.loader import check_rules
+
     ruleset, errors = check_rules(_paths(paths, config))
     if errors or ruleset is None:
         for err in errors:
@@ -77,6 +82,9 @@ def check(paths: PathsArg = None, config: ConfigOpt = None) -> None:
 @app.command()
 def test(paths: PathsArg = None, config: ConfigOpt = None) -> None:
     """Run the must_match / must_not_match examples of every brand."""
+    from monitor.rules.examples import run_examples
+    from monitor.rules.loader import check_rules
+
     ruleset, errors = check_rules(_paths(paths, config))
     if errors or ruleset is None:
         for err in errors:
@@ -141,6 +149,8 @@ def match(
 ) -> None:
     """Explain which brand and rule match a text, with matched terms, or why none does.
     Exits 0 with an answer either way; non-zero only when the rules or config are broken."""
+    from monitor.models import Author, Mention
+
     ruleset = _load(rules, config)
     mention = Mention(
         source=source, external_id="cli", text=text, title=title,
@@ -184,9 +194,11 @@ def backtest_command(
 ) -> None:
     """Replay stored mentions through the rules on disk and show what would change."""
     from monitor.config import load_settings
+    from monitor.periods import parse_period
+    from monitor.rules.backtest import backtest
 
     try:
-        window = parse_since(since)
+        window = parse_period(since)
     except ValueError:
         _fail(msg.BAD_SINCE.format(value=since), 2)
     try:
@@ -206,6 +218,8 @@ def backtest_command(
 
 
 def _print_report(report: BacktestReport, since: str) -> None:
+    from monitor.rules.backtest import KINDS
+
     typer.echo(f"{report.total} stored mention(s) in the last {since}: "
                f"{report.unchanged} unchanged, {report.changed} would change")
     for kind in KINDS:

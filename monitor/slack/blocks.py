@@ -6,16 +6,18 @@ import re
 from datetime import datetime
 from typing import Any
 
+from connectors.registry import source_title
+from monitor.models import LABELS, Status
+from monitor.readmodels import Case, CaseView, StoredMention
 from monitor.slack import copy
 from monitor.slack.text import escape, link, quote, truncate
-from monitor.store.tables import CaseRow, MentionRow
 
 # action_ids the interactive app listens for; the button value is the case id
 CLAIM, HANDLED, NOT_RELEVANT, REOPEN, CHANGE_LABEL, REPLY = (
     "case_claim", "case_handled", "case_not_relevant", "case_reopen", "case_label", "case_reply",
 )
 _SCORE_ONLY = re.compile(r"^(complaint|question|praise|other) [01]\.\d+$")
-LABELS = ("complaint", "question", "praise", "other")
+LABEL_VALUES = tuple(label.value for label in LABELS)
 
 
 def _when(dt: datetime | None) -> str:
@@ -25,19 +27,20 @@ def _when(dt: datetime | None) -> str:
     return f"<!date^{int(dt.timestamp())}^{{time}}|{dt:%H:%M} UTC>"
 
 
-def _author(m: MentionRow) -> str:
-    handle = escape(m.author_handle or "unknown")
+def _author(m: StoredMention) -> str:
+    author = m.mention.author
+    handle = escape(author.handle or "unknown")
     who = f"@{handle}" if m.source in ("x", "reddit") else handle
-    if m.author_name and m.author_name != m.author_handle:
-        who = f"{escape(m.author_name)} ({who})"
-    if m.author_followers is not None:
-        who += f" · {m.author_followers:,} followers"
-    if m.author_verified:
+    if author.name and author.name != author.handle:
+        who = f"{escape(author.name)} ({who})"
+    if author.followers is not None:
+        who += f" · {author.followers:,} followers"
+    if author.verified:
         who += " · verified"
     return who
 
 
-def status_line(case: CaseRow) -> str:
+def status_line(case: Case) -> str:
     who = f"<@{case.owner}>" if case.owner else "someone"
     if case.status == "handled" and case.handled_at:
         minutes = max(0, round((case.handled_at - case.created_at).total_seconds() / 60))
@@ -51,36 +54,36 @@ def status_line(case: CaseRow) -> str:
     return line
 
 
-def render_case(case: CaseRow, mention: MentionRow, *, max_text_chars: int = 1500
+def render_case(case: Case, stored: StoredMention, *, max_text_chars: int = 1500
                 ) -> tuple[str, list[dict[str, Any]]]:
     """(fallback text, blocks) for the case's Slack message in its current state."""
+    mention = stored.mention
     label = case.label
     title = (f"{copy.LABEL_EMOJI.get(label, '')} {copy.LABEL_TITLE.get(label, label)} · "
-             f"{mention.brand or 'unknown brand'} · "
+             f"{stored.brand or 'unknown brand'} · "
              f"{copy.PRIORITY_TITLE.get(case.priority, 'normal')} priority")
     body = mention.text or ""
     body = f"*{escape(mention.title)}*\n{escape(body)}" if mention.title else escape(body)
     body, cut = truncate(body, max_text_chars)
     text_block = quote(body) + (f"\n_{copy.CUT_NOTICE}_" if cut else "")
-    source = copy.SOURCE_TITLE.get(mention.source, mention.source)
-    where = escape(source)
+    where = escape(source_title(mention.source))
     if mention.extra and mention.extra.get("subreddit"):
         where += f" · r/{escape(str(mention.extra['subreddit']))}"
     if mention.rating is not None:
         where += f" · {'★' * mention.rating}{'☆' * (5 - mention.rating)}"
-    meta = f"{_author(mention)}\n{where} · {link(mention.url, 'open original')} · " \
+    meta = f"{_author(stored)}\n{where} · {link(mention.url, 'open original')} · " \
            f"{_when(mention.created_at)}"
     # the classifier's first reason restates "<label> <score>", which the line already shows
-    why = [r for r in (mention.reasons or []) if not _SCORE_ONLY.match(r)]
+    why = [r for r in stored.reasons if not _SCORE_ONLY.match(r)]
     reasons = "; ".join(escape(r) for r in why[:3])
-    conf = f"{copy.LABEL_TITLE.get(mention.label, mention.label)} {mention.confidence:.0%}"
-    if label != mention.label:
+    conf = f"{copy.LABEL_TITLE.get(stored.label, stored.label)} {stored.confidence:.0%}"
+    if label != stored.label:
         conf += f" (changed to {label})"
     context = [conf] + ([reasons] if reasons else [])
-    if mention.uncertain:
+    if stored.uncertain:
         context.append(copy.UNCERTAIN)
-    if mention.priority_reasons:
-        context.append("priority: " + ", ".join(escape(r) for r in mention.priority_reasons))
+    if stored.priority_reasons:
+        context.append("priority: " + ", ".join(escape(r) for r in stored.priority_reasons))
     blocks: list[dict[str, Any]] = [
         {"type": "header", "text": {"type": "plain_text", "text": title[:150], "emoji": True}},
         {"type": "section", "text": {"type": "mrkdwn", "text": text_block[:2900]}},
@@ -99,12 +102,12 @@ def render_case(case: CaseRow, mention: MentionRow, *, max_text_chars: int = 150
     blocks.append({"type": "actions", "block_id": f"case:{case.id}",
                    "elements": _actions(case)})
     # the fallback text is what notifications show, and Slack parses it as mrkdwn too
-    fallback = f"{copy.LABEL_TITLE.get(label, label)} about {escape(mention.brand or '?')}: " \
+    fallback = f"{copy.LABEL_TITLE.get(label, label)} about {escape(stored.brand or '?')}: " \
                f"{escape(truncate(mention.text or '', 200)[0])}"
     return fallback, blocks
 
 
-def _button(text: str, action_id: str, case: CaseRow, style: str | None = None
+def _button(text: str, action_id: str, case: Case, style: str | None = None
             ) -> dict[str, Any]:
     b: dict[str, Any] = {"type": "button", "action_id": action_id, "value": str(case.id),
                          "text": {"type": "plain_text", "text": text}}
@@ -113,21 +116,21 @@ def _button(text: str, action_id: str, case: CaseRow, style: str | None = None
     return b
 
 
-def _actions(case: CaseRow) -> list[dict[str, Any]]:
+def _actions(case: Case) -> list[dict[str, Any]]:
     elements: list[dict[str, Any]] = []
-    if case.status == "new":
+    if case.status == Status.NEW:
         elements.append(_button(copy.BUTTON_CLAIM, CLAIM, case, "primary"))
-    if case.status in ("new", "claimed"):
+    if case.status in (Status.NEW, Status.CLAIMED):
         elements.append(_button(copy.BUTTON_HANDLED, HANDLED, case,
-                                None if case.status == "new" else "primary"))
+                                None if case.status == Status.NEW else "primary"))
         elements.append(_button(copy.BUTTON_REPLY, REPLY, case))
         elements.append(_button(copy.BUTTON_NOT_RELEVANT, NOT_RELEVANT, case))
     else:
         elements.append(_button(copy.BUTTON_REOPEN, REOPEN, case))
     options: list[dict[str, Any]] = [{"text": {"type": "plain_text", "text": copy.LABEL_TITLE[v]},
-                                      "value": f"{case.id}:{v}"} for v in LABELS]
+                                      "value": f"{case.id}:{v}"} for v in LABEL_VALUES]
     current = next(o for o in options if o["value"].endswith(f":{case.label}")) \
-        if case.label in LABELS else None
+        if case.label in LABEL_VALUES else None
     select: dict[str, Any] = {"type": "static_select", "action_id": CHANGE_LABEL,
                               "placeholder": {"type": "plain_text", "text": copy.CHANGE_LABEL},
                               "options": options}
@@ -137,23 +140,24 @@ def _actions(case: CaseRow) -> list[dict[str, Any]]:
     return elements
 
 
-def _outcome(c: CaseRow) -> str:
+def _outcome(c: Case) -> str:
     outcome = copy.HISTORY_OUTCOME.get(c.status, c.status.replace("_", " "))
     if c.owner and c.status in ("claimed", "handled", "not_relevant"):
         outcome += f" by <@{c.owner}>"
     return outcome
 
 
-def render_history(author: str, days: int, pairs: list[tuple[MentionRow, CaseRow]]
+def render_history(author: str, days: int, views: list[CaseView]
                    ) -> tuple[str, list[dict[str, Any]]]:
     """The thread reply listing the same author's earlier mentions: when, label, outcome (and
     who), a link to the original and what we replied, so nobody asks the customer twice."""
-    if not pairs:
+    if not views:
         text = copy.HISTORY_NONE.format(author=escape(author), days=days)
         return text, [{"type": "context", "elements": [{"type": "mrkdwn", "text": text}]}]
     title = copy.HISTORY_TITLE.format(author=escape(author), days=days)
     items: list[str] = []
-    for m, c in pairs:
+    for c, stored in views:
+        m = stored.mention
         snippet = escape(truncate((m.title + " — " if m.title else "") + m.text, 140)[0])
         line = (f"• {_when(m.created_at)} · {copy.LABEL_TITLE.get(c.label, c.label)} · "
                 f"{_outcome(c)} · {link(m.url, 'link')}\n    {snippet}")

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
 from monitor.errors import MonitorError
 from monitor.slack import copy
+
+if TYPE_CHECKING:
+    from monitor.config import Secrets
 
 logger = logging.getLogger(__name__)
 
@@ -27,10 +30,8 @@ def _fail(message: str) -> NoReturn:
     raise typer.Exit(1)
 
 
-def _require(*names: str) -> list[str]:
-    from monitor.config import secret
-
-    values = [secret(n) for n in names]
+def _require(secrets: Secrets, *names: str) -> list[str]:
+    values = [secrets.get(n) for n in names]
     missing = [n for n, v in zip(names, values, strict=True) if not v]
     if missing:
         _fail(copy.CHECK["need_env"].format(names=" and ".join(missing)))
@@ -44,13 +45,14 @@ def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "0.0.0.0",
 ) -> None:
     """HTTP mode: answer Slack's button clicks at /slack/events (signatures verified)."""
-    from monitor.cli import setup_logging
-    from monitor.config import load_settings
+    from monitor.config import Secrets, load_settings
+    from monitor.logs import setup_logging
     from monitor.slack.app import build_bolt_app
     from monitor.slack.http import EVENTS_PATH, make_app_server
     from monitor.store import Store
 
-    signing_secret, token = _require("SLACK_SIGNING_SECRET", "SLACK_BOT_TOKEN")
+    signing_secret, token = _require(Secrets.from_environ(), "SLACK_SIGNING_SECRET",
+                                     "SLACK_BOT_TOKEN")
     try:
         settings = load_settings(config)
         setup_logging(settings.log_level)
@@ -79,18 +81,19 @@ def check(config: ConfigOpt = None) -> None:
     """Check the token, scopes, channels and on-call group; exit 1 if something blocks posting."""
     from slack_sdk import WebClient
 
-    from monitor.config import load_settings, secret
+    from monitor.config import Secrets, load_settings
     from monitor.slack.check import run_check
 
-    (token,) = _require("SLACK_BOT_TOKEN")
+    secrets = Secrets.from_environ()
+    (token,) = _require(secrets, "SLACK_BOT_TOKEN")
     try:
         settings = load_settings(config)
     except MonitorError as e:
         _fail(str(e))
     client = WebClient(token=token, base_url=settings.slack.base_url,
                        timeout=int(settings.slack.timeout))
-    findings = run_check(client, settings, app_token=secret("SLACK_APP_TOKEN"),
-                         signing_secret=secret("SLACK_SIGNING_SECRET"))
+    findings = run_check(client, settings, app_token=secrets.get("SLACK_APP_TOKEN"),
+                         signing_secret=secrets.get("SLACK_SIGNING_SECRET"))
     for f in findings:
         typer.echo(f"{'ok  ' if f.ok else 'FAIL'} {f.text}")
     if not all(f.ok for f in findings):

@@ -10,14 +10,6 @@ LABEL_TITLE = {
 }
 LABEL_EMOJI = {"complaint": "🔴", "question": "🔵", "praise": "🟢", "other": "⚪"}
 PRIORITY_TITLE = {0: "low", 1: "normal", 2: "high", 3: "URGENT"}
-SOURCE_TITLE = {
-    "x": "X",
-    "reddit": "Reddit",
-    "appstore": "App Store",
-    "googleplay": "Google Play",
-    "trustpilot": "Trustpilot",
-    "rss": "Feed",
-}
 STATUS_LINE = {  # {who} is "<@U…>" (or "someone"), {when} a Slack date
     "new": "New — nobody has claimed this yet",
     "claimed": "Claimed by {who} {when}",
@@ -49,7 +41,7 @@ HISTORY_OUTCOME = {
 HISTORY_REPLY = "_our reply:_ {reply}"
 HISTORY_MORE = "… and {n} more"
 
-# Ephemeral lines for the agent whose click did nothing (triage refusals); {owner} is a user id.
+# Ephemeral lines for the agent whose click did nothing, by triage.Refusal; {owner} is a user id.
 FEEDBACK = {
     "claimed": "Already claimed by <@{owner}>.",
     "handled": "Already handled by <@{owner}>.",
@@ -60,8 +52,6 @@ FEEDBACK = {
     "bad_label": "'{label}' is not a label brand-monitor knows.",
     "failed": "Sorry, that did not work ({error}). Please try again.",
 }
-REPLY_UNAVAILABLE = ("The reply editor is not installed in this brand-monitor; copy the "
-                     "suggested reply from the message.")
 # Reminder thread replies; {ping} is the on-call group or owner mention, {label} lower case.
 REMIND_UNCLAIMED = "{ping} :bell: This {label} has waited {minutes} min and nobody has claimed it."
 REMIND_UNCLAIMED_NO_GROUP = (":bell: This {label} has waited {minutes} min and nobody has "

@@ -15,8 +15,8 @@ from monitor.slack.blocks import REPLY
 from monitor.slack.text import escape
 
 if TYPE_CHECKING:
+    from monitor.readmodels import Case, StoredMention
     from monitor.store import Store
-    from monitor.store.tables import CaseRow, MentionRow
 
 logger = logging.getLogger(__name__)
 
@@ -26,14 +26,14 @@ ACTION_ID = "reply_text"
 INPUT_MAX = 3000  # Slack's limit for a plain_text_input
 
 
-def current_reply(case: CaseRow) -> str:
+def current_reply(case: Case) -> str:
     return case.reply_final or case.reply_text or ""
 
 
-def build_view(case: CaseRow, mention: MentionRow) -> dict[str, Any]:
+def build_view(case: Case, stored: StoredMention) -> dict[str, Any]:
     """The modal: one multiline input prefilled with the current reply; the case id rides in
     private_metadata."""
-    platform = pf.platform_for(mention.source)
+    platform = pf.platform_for(stored.source)
     hint = copy.MODAL_HINT.format(platform=platform.name)
     if case.kb_entry:
         hint += "\n" + copy.MODAL_KB.format(entry=escape(case.kb_entry))
@@ -117,8 +117,9 @@ def register(app: App, *, store: Store) -> None:
         if found is None:
             refuse(copy.MODAL_CASE_GONE)
             return
-        case, mention = found
-        why = problem(text, source=mention.source, author=mention.author_handle)
+        case, stored = found
+        mention = stored.mention
+        why = problem(text, source=mention.source, author=mention.author.handle)
         if why:
             refuse(why)
             return

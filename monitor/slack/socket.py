@@ -9,12 +9,11 @@ from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from monitor.config import secret
+from monitor.jobs import Service
 from monitor.slack.app import build_bolt_app
 
 if TYPE_CHECKING:
     from monitor.config import SlackSettings
-    from monitor.daemon import Daemon
     from monitor.store import Store
 
 logger = logging.getLogger(__name__)
@@ -64,23 +63,21 @@ class SocketModeService:
         return self.handler is not None and self.handler.client.is_connected()
 
 
-def install(daemon: Daemon) -> None:
-    """Start Socket Mode with the daemon when SLACK_APP_TOKEN (and SLACK_BOT_TOKEN) are set and
-    slack.socket_mode is on; otherwise say how the buttons get handled instead."""
-    slack = daemon.app.settings.slack
-    app_token, bot_token = secret("SLACK_APP_TOKEN"), secret("SLACK_BOT_TOKEN")
+def socket_service(*, store: Store, slack: SlackSettings, bot_token: str | None,
+                   app_token: str | None) -> Service | None:
+    """The Socket Mode service when SLACK_APP_TOKEN (and SLACK_BOT_TOKEN) are set and
+    slack.socket_mode is on; otherwise None, after saying how the buttons get handled."""
     if not slack.socket_mode:
         logger.info("slack.socket_mode is off: run `brand-monitor slack serve` for the buttons")
-        return
+        return None
     if not app_token:
         logger.info("SLACK_APP_TOKEN is not set: Slack buttons need Socket Mode (set it) or "
                     "`brand-monitor slack serve` (HTTP mode)")
-        return
+        return None
     if not bot_token:
         logger.warning("SLACK_APP_TOKEN is set but SLACK_BOT_TOKEN is not: Socket Mode not "
                        "started")
-        return
-    service = SocketModeService(store=daemon.app.store, slack=slack, bot_token=bot_token,
+        return None
+    service = SocketModeService(store=store, slack=slack, bot_token=bot_token,
                                 app_token=app_token)
-    daemon.on_start.append(service.start)
-    daemon.on_stop.append(service.stop)
+    return Service("slack-socket-mode", service.start, service.stop)

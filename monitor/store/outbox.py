@@ -7,7 +7,11 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select, update
 
-from monitor.store.tables import OutboxRow, utcnow
+from monitor.clock import utcnow
+from monitor.readmodels import OutboxEntry
+from monitor.store.convert import entry_of
+from monitor.store.keys import OutboxKind, OutboxStatus
+from monitor.store.tables import OutboxRow
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -15,10 +19,9 @@ if TYPE_CHECKING:
 
     from sqlalchemy.orm import Session
 
-# Row states: pending -> sending -> sent | pending (retry) | dead.  A row left in "sending" by
-# a crash becomes "unknown": Slack may or may not have the message, so it is reconciled against
-# the channel (message metadata carries the outbox key) before anything is posted again.
-PENDING, SENDING, SENT, DEAD, UNKNOWN = "pending", "sending", "sent", "dead", "unknown"
+PENDING, SENDING, SENT, DEAD, UNKNOWN = (OutboxStatus.PENDING, OutboxStatus.SENDING,
+                                         OutboxStatus.SENT, OutboxStatus.DEAD,
+                                         OutboxStatus.UNKNOWN)
 
 
 class OutboxMixin:
@@ -60,7 +63,7 @@ class OutboxMixin:
             return int(res.rowcount or 0)  # type: ignore[attr-defined]
 
     def lease_due(self, *, limit: int, lease: timedelta, now: datetime | None = None
-                  ) -> list[OutboxRow]:
+                  ) -> list[OutboxEntry]:
         """Mark up to `limit` due rows as sending (attempts + 1) and return them, oldest first.
         A row whose lease expired while 'sending' is returned as 'unknown' for reconciling."""
         now = now or utcnow()
@@ -77,11 +80,25 @@ class OutboxMixin:
                 row.attempts += 1
                 row.next_attempt_at = now + lease
             s.flush()
-            for row in rows:
-                s.expunge(row)
-                if row.id in reconcile:
-                    row.status = UNKNOWN  # detached copy only: tells the worker to reconcile
-        return rows
+            # a row that was in flight before is handed out as "unknown": reconcile it first
+            return [entry_of(r, status=UNKNOWN if r.id in reconcile else None) for r in rows]
+
+    def settle_updates(self, case_id: int, *, version: int, channel: str | None,
+                       ts: str | None) -> int:
+        """Mark the case's still-pending update rows for versions <= `version` as sent: the
+        message already shows that state. Rows a worker has leased are left alone (its delivery
+        is a harmless re-render); newer versions stay queued. Returns how many were settled."""
+        with self.session() as s:
+            rows = s.execute(select(OutboxRow.id, OutboxRow.key).where(
+                OutboxRow.case_id == case_id, OutboxRow.kind == OutboxKind.UPDATE,
+                OutboxRow.status == PENDING)).all()
+            done = [rid for rid, key in rows
+                    if (v := _version(key)) is not None and v <= version]
+            if done:
+                s.execute(update(OutboxRow).where(OutboxRow.id.in_(done)).values(
+                    status=SENT, sent_at=utcnow(), slack_channel=channel, slack_ts=ts,
+                    last_error=None))
+            return len(done)
 
     def mark_sent(self, row_id: int, *, channel: str | None, ts: str | None) -> None:
         with self.session() as s:
@@ -108,19 +125,23 @@ class OutboxMixin:
             s.execute(update(OutboxRow).where(OutboxRow.id == row_id).values(
                 status=DEAD, last_error=error))
 
-    def outbox_row(self, key: str) -> OutboxRow | None:
+    def outbox_row(self, key: str) -> OutboxEntry | None:
         with self.session() as s:
             row = s.scalar(select(OutboxRow).where(OutboxRow.key == key))
-            if row is not None:
-                s.expunge(row)
-            return row
+            return entry_of(row) if row is not None else None
 
-    def outbox_rows(self, *, status: str | None = None) -> Iterator[OutboxRow]:
+    def outbox_rows(self, *, status: str | None = None) -> Iterator[OutboxEntry]:
         with self.session() as s:
             stmt = select(OutboxRow).order_by(OutboxRow.id)
             if status:
                 stmt = stmt.where(OutboxRow.status == status)
-            rows = list(s.scalars(stmt))
-            for r in rows:
-                s.expunge(r)
+            rows = [entry_of(r) for r in s.scalars(stmt)]
         yield from rows
+
+
+def _version(key: str) -> int | None:
+    """The case version an update key names ("update:<case>:<version>")."""
+    try:
+        return int(key.rsplit(":", 1)[1])
+    except (IndexError, ValueError):
+        return None

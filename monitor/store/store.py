@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -13,12 +12,17 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from monitor.clock import utcnow
 from monitor.errors import StoreError
-from monitor.models import Author, Mention, Status, TriageItem
+from monitor.models import Status, TriageItem
+from monitor.readmodels import SourceState, StoredMention
 from monitor.store import migrate
 from monitor.store.cases import CasesMixin
+from monitor.store.convert import jsonable, mention_row, state_of, stored_mention_of
 from monitor.store.db import make_engine
+from monitor.store.keys import OutboxKind, history_key, post_key
 from monitor.store.outbox import OutboxMixin
+from monitor.store.report_queries import ReportQueriesMixin
 from monitor.store.tables import (
     CaseRow,
     EventRow,
@@ -27,7 +31,6 @@ from monitor.store.tables import (
     MentionRow,
     OutboxRow,
     SourceStateRow,
-    utcnow,
 )
 
 if TYPE_CHECKING:
@@ -38,92 +41,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True, slots=True)
-class StoredMention:
-    """A mention as stored, with the brand/rule/label decided when it was processed."""
-
-    id: int
-    mention: Mention
-    brand: str | None
-    rule: str | None
-    label: str | None
-    status: str | None = None
-
-
-def row_to_mention(row: MentionRow) -> Mention:
-    return Mention(
-        source=row.source,
-        external_id=row.external_id,
-        text=row.text,
-        created_at=row.created_at,
-        author=Author(
-            handle=row.author_handle,
-            name=row.author_name,
-            id=row.author_id,
-            followers=row.author_followers,
-            verified=row.author_verified,
-            url=row.author_url,
-        ),
-        url=row.url,
-        title=row.title,
-        lang=row.lang,
-        rating=row.rating,
-        brand=row.brand if row.kind == "review" else None,
-        kind=row.kind,
-        parent_id=row.parent_id,
-        is_retweet=row.is_retweet,
-        is_quote=row.is_quote,
-        extra=dict(row.extra or {}),
-    )
-
-
-def _mention_row(item: TriageItem) -> MentionRow:
-    m, c, r = item.mention, item.classification, item.match
-    return MentionRow(
-        source=m.source,
-        external_id=m.external_id,
-        kind=m.kind,
-        brand=r.brand,
-        rule=r.rule,
-        text=m.text,
-        title=m.title,
-        url=m.url,
-        lang=m.lang,
-        rating=m.rating,
-        parent_id=m.parent_id,
-        is_retweet=m.is_retweet,
-        is_quote=m.is_quote,
-        author_handle=m.author.handle,
-        author_name=m.author.name,
-        author_id=m.author.id,
-        author_followers=m.author.followers,
-        author_verified=m.author.verified,
-        author_url=m.author.url,
-        extra=_jsonable(m.extra),
-        created_at=m.created_at,
-        label=c.label.value,
-        confidence=float(c.confidence),
-        uncertain=c.uncertain,
-        reasons=list(c.reasons),
-        scores={k: float(v) for k, v in c.scores.items()},
-        model=c.model,
-        priority=int(r.priority),
-        priority_reasons=list(r.priority_reasons),
-        matched_terms=list(r.terms),
-    )
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, dict) or hasattr(value, "items"):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, datetime):
-        return value.isoformat()
-    return value
-
-
-class Store(CasesMixin, OutboxMixin):
+class Store(CasesMixin, OutboxMixin, ReportQueriesMixin):
     """All database access. Thread-safe: each method opens its own session."""
 
     def __init__(self, engine: Engine) -> None:
@@ -181,7 +99,7 @@ class Store(CasesMixin, OutboxMixin):
         case_ids: list[int] = []
         with self.session() as s:
             for item in items:
-                row = _mention_row(item)
+                row = mention_row(item)
                 s.add(row)
                 s.flush()
                 status = Status.NEW if item.channel else Status.IGNORED
@@ -204,11 +122,12 @@ class Store(CasesMixin, OutboxMixin):
                                to_status=status.value, at=now,
                                detail={"label": item.label.value, "brand": item.match.brand}))
                 if item.channel:
-                    self._enqueue(s, key=f"post:{case.id}", kind="post", case_id=case.id,
-                                  channel=item.channel, payload={"case_id": case.id})
-                    self._enqueue(s, key=f"history:{case.id}", kind="history", case_id=case.id,
-                                  channel=item.channel, thread_key=f"post:{case.id}",
+                    self._enqueue(s, key=post_key(case.id), kind=OutboxKind.POST,
+                                  case_id=case.id, channel=item.channel,
                                   payload={"case_id": case.id})
+                    self._enqueue(s, key=history_key(case.id), kind=OutboxKind.HISTORY,
+                                  case_id=case.id, channel=item.channel,
+                                  thread_key=post_key(case.id), payload={"case_id": case.id})
                 case_ids.append(case.id)
             state = s.get(SourceStateRow, source) or SourceStateRow(source=source)
             state.cursor = cursor
@@ -230,8 +149,7 @@ class Store(CasesMixin, OutboxMixin):
             stmt = stmt.where(MentionRow.created_at >= since)
         with self._sessions() as s:
             for row, status in s.execute(stmt.execution_options(yield_per=500)):
-                yield StoredMention(id=row.id, mention=row_to_mention(row), brand=row.brand,
-                                    rule=row.rule, label=row.label, status=status)
+                yield stored_mention_of(row, status=status)
 
     def count_mentions(self) -> int:
         with self.session() as s:
@@ -256,9 +174,11 @@ class Store(CasesMixin, OutboxMixin):
         error: str | None = None,
         next_poll_at: datetime | None = None,
         disabled_reason: str | None = None,
+        at: datetime | None = None,
     ) -> None:
-        """Record a poll that stored nothing: an error (with backoff) or an empty success."""
-        now = utcnow()
+        """Record how a poll ended: a success (and when the next one is due) or an error (and
+        when the backoff ends). What a poll stored is recorded with it by `save_batch`."""
+        now = at or utcnow()
         with self.session() as s:
             state = s.get(SourceStateRow, source) or SourceStateRow(source=source, failures=0)
             state.last_poll_at = now
@@ -275,9 +195,10 @@ class Store(CasesMixin, OutboxMixin):
             state.next_poll_at = next_poll_at
             s.add(state)
 
-    def source_states(self) -> list[SourceStateRow]:
+    def source_states(self) -> list[SourceState]:
         with self.session() as s:
-            return list(s.scalars(select(SourceStateRow).order_by(SourceStateRow.source)))
+            return [state_of(r) for r in
+                    s.scalars(select(SourceStateRow).order_by(SourceStateRow.source))]
 
     def kv_get(self, key: str) -> dict[str, Any] | None:
         with self.session() as s:
@@ -287,7 +208,7 @@ class Store(CasesMixin, OutboxMixin):
     def kv_set(self, key: str, value: dict[str, Any]) -> None:
         with self.session() as s:
             row = s.get(KeyValueRow, key) or KeyValueRow(key=key)
-            row.value = _jsonable(value)
+            row.value = jsonable(value)
             row.updated_at = utcnow()
             s.add(row)
 

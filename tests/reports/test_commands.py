@@ -14,12 +14,12 @@ from matplotlib import image as mpimg
 from typer.testing import CliRunner
 
 from monitor.cli import app, main
+from monitor.clock import utcnow
 from monitor.config import Settings
 from monitor.errors import ConfigError
 from monitor.reports.chart import DPI, HEIGHT, WIDTH, render_png
-from monitor.reports.commands import compute
+from monitor.reports.period import compute
 from monitor.store import Store
-from monitor.store.tables import utcnow
 from tests.reports.conftest import NOW, Seeded, seed
 
 
@@ -117,7 +117,7 @@ def test_report_cli__bad_since_is_one_line(cfg: Path, monkeypatch: pytest.Monkey
         main()
     assert exit_info.value.code == 1
     err = capsys.readouterr().err
-    assert err == "error: --since: expected a period like 24h, 7d or 2w, got '1y'\n"
+    assert err == "error: --since: expected a period like 30m, 24h, 7d or 2w, got '1y'\n"
 
 
 def test_report_cli__unwritable_png_is_one_line(cli_store: Store, cfg: Path, tmp_path: Path

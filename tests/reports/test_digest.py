@@ -12,14 +12,14 @@ from matplotlib import image as mpimg
 from rich.console import Console
 from slack_sdk import WebClient
 
+from monitor.clock import utcnow
 from monitor.config import OutboxSettings, ReportSettings, Settings, SlackSettings
 from monitor.models import Label
-from monitor.outbox import OutboxWorker
+from monitor.readmodels import Window
 from monitor.reports.digest import KV_KEY, DigestJob, best_praise, due_at, week_name
-from monitor.reports.queries import Window
 from monitor.slack.delivery import SlackDelivery, TerminalDelivery
+from monitor.slack.outbox import OutboxWorker
 from monitor.store import Store
-from monitor.store.tables import utcnow
 from tests.fakes.server import FakeServer
 from tests.fakes.slack import FakeSlack
 from tests.reports.conftest import MIN, NOW, Seeded, add

@@ -10,9 +10,9 @@ from slack_sdk import WebClient
 
 from monitor.config import OutboxSettings, ReportSettings, Settings, SlackSettings
 from monitor.models import Label, Priority
-from monitor.outbox import OutboxWorker
 from monitor.reports.spikes import KV_PREFIX, SpikeJob, detect, hour_counts
 from monitor.slack.delivery import SlackDelivery
+from monitor.slack.outbox import OutboxWorker
 from monitor.store import Store
 from tests import factories as f
 from tests.fakes.server import FakeServer
@@ -128,20 +128,12 @@ def test_spike_alert__one_escaped_message_with_top_examples(store: Store, tmp_pa
     assert "<https://x.com/angry_vip/status/" in examples[0]  # our own link to the post
 
 
-def test_install__adds_digest_and_spike_jobs_on_the_daemon_clock(store: Store, tmp_path: Path
-                                                                 ) -> None:
-    from types import SimpleNamespace
-
-    from monitor.daemon import Daemon
-    from monitor.reports.jobs import install
-    from monitor.slack.delivery import TerminalDelivery
+def test_report_jobs__digest_and_spike_jobs_on_the_daemon_clock(store: Store, tmp_path: Path
+                                                                ) -> None:
+    from monitor.reports.jobs import report_jobs
 
     settings = spike_settings(tmp_path, digest_weekday="fri", digest_hour=12)
-    delivery = TerminalDelivery()
-    app = SimpleNamespace(settings=settings, store=store, delivery=delivery)
-    daemon = Daemon(app, clock=lambda: NOW + MIN)  # type: ignore[arg-type]
-    install(daemon)
-    jobs = {j.name: j for j in daemon.jobs}
+    jobs = {j.name: j for j in report_jobs(store, settings, clock=lambda: NOW + MIN)}
     assert set(jobs) == {"digest", "spikes"}
     assert jobs["digest"].seconds == 900 and jobs["spikes"].seconds == 300
     complaints(store, 6, at=NOW)

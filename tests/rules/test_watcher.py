@@ -108,8 +108,8 @@ def test_watcher__a_deleted_rules_dir_keeps_the_last_good_set(rules_dir: Path) -
 
 def test_watcher__from_settings_uses_rules_dir(rules_dir: Path) -> None:
     from monitor.config import load_settings
-    from monitor.rules.ruleset import RuleSet
+    from monitor.rules.loader import load_rules
 
     settings = load_settings(None, environ={}, overrides={"rules_dir": str(rules_dir)})
     assert RulesWatcher.from_settings(settings).current().brand("acme").id == "acme"
-    assert len(RuleSet.from_settings(settings)) == 1
+    assert len(load_rules(settings.rules_dir)) == 1

@@ -8,8 +8,8 @@ from datetime import timedelta
 from typing import Any
 
 from monitor.models import Author, Priority
-from monitor.outbox import OutboxWorker
 from monitor.slack.blocks import render_case, render_history
+from monitor.slack.outbox import OutboxWorker
 from monitor.store import Store
 from tests import factories as f
 from tests.fakes.slack import FakeSlack, Message
@@ -70,7 +70,8 @@ def test_render_case__hostile_text_everywhere_is_shown_not_parsed(
     assert "<https://x.com/eve/status/1%7C%3C!channel%3E|open original>" in joined
     assert msg.raw["unfurl_links"] is False and msg.raw["unfurl_media"] is False
     case, mention = store.get_case(case_id)  # type: ignore[misc]
-    case.owner, case.status, case.claimed_at = "U0SAM0001", "claimed", case.created_at
+    case = dataclasses.replace(case, owner="U0SAM0001", status="claimed",
+                               claimed_at=case.created_at)
     _text, blocks = render_case(case, mention)
     assert_inert(mrkdwn_texts(Message("C", "1", _text, blocks)))
 
@@ -113,13 +114,14 @@ def test_render_history__hostile_earlier_mentions_are_escaped_with_outcomes(
 
 def test_render_history__many_items_stay_within_one_section() -> None:
     m = f.mention("x" * 200)
-    from monitor.store.tables import CaseRow, MentionRow
+    from monitor.readmodels import Case, CaseView, StoredMention
 
-    row = MentionRow(source="x", external_id="1", text="y " * 100, author_handle="a",
-                     created_at=m.created_at, url=m.url, label="complaint", confidence=0.9)
-    case = CaseRow(id=1, status="handled", label="complaint", owner="U0SAM0001",
-                   reply_final="z " * 100)
-    text, blocks = render_history("a", 30, [(row, case)] * 40)
+    stored = StoredMention(id=1, mention=dataclasses.replace(m, text="y " * 100), brand="acme",
+                           rule="acme.query", label="complaint", confidence=0.9)
+    case = Case(id=1, mention_id=1, status="handled", label="complaint", priority=1,
+                channel="#c", created_at=m.created_at, updated_at=m.created_at,
+                owner="U0SAM0001", reply_final="z " * 100)
+    text, blocks = render_history("a", 30, [CaseView(case, stored)] * 40)
     assert len(blocks[0]["text"]["text"]) <= 3000
     assert "more" in text.splitlines()[-1]
 

@@ -15,9 +15,9 @@ import pytest
 from slack_bolt import App
 from typer.testing import CliRunner
 
-from monitor.outbox import OutboxWorker
 from monitor.slack import commands
 from monitor.slack.http import make_app_server
+from monitor.slack.outbox import OutboxWorker
 from monitor.store import Store
 from tests.fakes.slack import FakeSlack
 from tests.slack.conftest import (

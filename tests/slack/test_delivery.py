@@ -7,11 +7,11 @@ from datetime import timedelta
 from slack_sdk import WebClient
 
 from monitor import triage
+from monitor.clock import utcnow
 from monitor.config import OutboxSettings, SlackSettings
-from monitor.outbox import OutboxWorker
 from monitor.slack.delivery import SlackDelivery
+from monitor.slack.outbox import OutboxWorker
 from monitor.store import Store
-from monitor.store.tables import utcnow
 from tests import factories as f
 from tests.fakes.slack import FakeSlack
 from tests.slack.conftest import TOKEN, post_case

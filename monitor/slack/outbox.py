@@ -1,4 +1,4 @@
-"""The outbox job: deliver queued Slack calls exactly once, in order, with backoff."""
+"""The Slack outbox worker: deliver queued Slack calls exactly once, in order, with backoff."""
 
 from __future__ import annotations
 
@@ -9,14 +9,16 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from monitor.backoff import backoff_delay
+from monitor.clock import utcnow
 from monitor.errors import DeliveryError
 from monitor.slack.blocks import render_case, render_history
 from monitor.slack.refresh import refresh_message
-from monitor.store.outbox import UNKNOWN
-from monitor.store.tables import OutboxRow, utcnow
+from monitor.store.keys import OutboxKind, OutboxStatus
 
 if TYPE_CHECKING:
     from monitor.config import OutboxSettings, SlackSettings
+    from monitor.readmodels import OutboxEntry
     from monitor.slack.delivery import Delivery
     from monitor.store import Store
 
@@ -94,9 +96,9 @@ class OutboxWorker:
                 break
         return sent
 
-    def _deliver(self, row: OutboxRow, stats: OutboxStats) -> None:
+    def _deliver(self, row: OutboxEntry, stats: OutboxStats) -> None:
         thread_ts = self._thread_ts(row)
-        if row.status == UNKNOWN:
+        if row.status == OutboxStatus.UNKNOWN:
             found = self.delivery.find(channel=row.channel, key=row.key, since=row.created_at,
                                        thread_ts=thread_ts)
             if found:
@@ -106,20 +108,20 @@ class OutboxWorker:
                 logger.info("outbox: %s was already in Slack (ts %s); not posting again",
                             row.key, found[1])
                 return
-        if row.kind == "upload":
+        if row.kind == OutboxKind.UPLOAD:
             channel, _file_id = self._upload(row)
             self._sent(row, channel, None)  # a file share has no message ts to thread under
             stats.sent += 1
             return
-        if row.kind == "update":
-            stored = self.store.get_case(int(row.payload["case_id"]))
-            if stored is None or not stored[0].slack_ts:
+        if row.kind == OutboxKind.UPDATE:
+            view = self.store.get_case(int(row.payload["case_id"]))
+            if view is None or not view.case.slack_ts:
                 # no message to update yet: the post will be rendered in the current state
                 self.store.mark_sent(row.id, channel=None, ts=None)
                 return
-            case = stored[0]
+            case = view.case
             # renders itself, until Slack shows the newest state even if an agent clicks meanwhile
-            refresh_message(self.store, self.delivery, case.id,
+            refresh_message(self.store, self.delivery, case.id, view=view,
                             max_text_chars=self.slack.max_text_chars)
             self._sent(row, case.slack_channel, case.slack_ts)
             stats.sent += 1
@@ -134,46 +136,47 @@ class OutboxWorker:
         self._sent(row, channel, ts)
         stats.sent += 1
 
-    def _sent(self, row: OutboxRow, channel: str | None, ts: str | None) -> None:
+    def _sent(self, row: OutboxEntry, channel: str | None, ts: str | None) -> None:
         self.store.mark_sent(row.id, channel=channel, ts=ts)
-        if row.kind == "post" and row.case_id is not None and channel and ts:
+        if row.kind == OutboxKind.POST and row.case_id is not None and channel and ts:
             self.store.set_slack_message(row.case_id, channel=channel, ts=ts)
 
-    def _thread_ts(self, row: OutboxRow) -> str | None:
+    def _thread_ts(self, row: OutboxEntry) -> str | None:
         if not row.thread_key:
             return None
         parent = self.store.outbox_row(row.thread_key)
         if parent is None:
             return None
-        if parent.status == "dead":
+        if parent.status == OutboxStatus.DEAD:
             raise DeliveryError(f"thread parent {row.thread_key} could not be posted",
                                 retryable=False)
         if not parent.slack_ts:
             raise _Wait(f"waiting for {row.thread_key}")
         return parent.slack_ts
 
-    def _render(self, row: OutboxRow) -> tuple[str, list[dict[str, Any]]] | None:
+    def _render(self, row: OutboxEntry) -> tuple[str, list[dict[str, Any]]] | None:
         payload = row.payload or {}
-        if row.kind == "post":
+        if row.kind == OutboxKind.POST:
             found = self.store.get_case(int(payload["case_id"]))
             if found is None:
                 return None
-            case, mention = found
-            return render_case(case, mention, max_text_chars=self.slack.max_text_chars)
-        if row.kind == "history":
+            case, stored = found
+            return render_case(case, stored, max_text_chars=self.slack.max_text_chars)
+        if row.kind == OutboxKind.HISTORY:
             found = self.store.get_case(int(payload["case_id"]))
             if found is None:
                 return None
-            _, mention = found
+            mention = found.mention.mention
             since = mention.created_at - timedelta(days=self.slack.history_days)
-            pairs = self.store.author_history(source=mention.source, handle=mention.author_handle,
-                                              since=since, before=mention.created_at)
-            if not pairs:
+            earlier = self.store.author_history(source=mention.source,
+                                                handle=mention.author.handle, since=since,
+                                                before=mention.created_at)
+            if not earlier:
                 return None  # no thread reply when there is no history to show
-            return render_history(mention.author_handle, self.slack.history_days, pairs)
+            return render_history(mention.author.handle, self.slack.history_days, earlier)
         return str(payload.get("text", "")), list(payload.get("blocks") or [])
 
-    def _upload(self, row: OutboxRow) -> tuple[str, str | None]:
+    def _upload(self, row: OutboxEntry) -> tuple[str, str | None]:
         """An "upload" row: payload {"filename", "title", "content_b64", "initial_comment"}."""
         payload = row.payload or {}
         try:
@@ -186,7 +189,7 @@ class OutboxWorker:
                                     initial_comment=str(payload.get("initial_comment") or ""),
                                     key=row.key)
 
-    def _failed(self, row: OutboxRow, e: DeliveryError, stats: OutboxStats, now: datetime
+    def _failed(self, row: OutboxEntry, e: DeliveryError, stats: OutboxStats, now: datetime
                 ) -> bool:
         """Record a failed delivery; True if delivery must pause (fatal)."""
         stats.errors.append(str(e))
@@ -207,8 +210,9 @@ class OutboxWorker:
             wait = e.retry_after
             refund = True  # being asked to wait is not a failed attempt
         else:
-            base = self.settings.backoff_base * (2 ** max(0, row.attempts - 1))
-            wait = min(self.settings.backoff_max, base) * (0.5 + self.rng.random())
+            wait = backoff_delay(row.attempts, base=self.settings.backoff_base,
+                                 cap=self.settings.backoff_max, rng=self.rng,
+                                 spread=(0.5, 1.5))
             refund = False
         self.store.mark_retry(row.id, error=str(e), at=now + timedelta(seconds=wait),
                               refund_attempt=refund)

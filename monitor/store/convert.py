@@ -1,0 +1,114 @@
+"""Rows in, read models out: the one place that turns ORM rows into the values others see."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from monitor.models import Author, Mention, TriageItem
+from monitor.readmodels import Case, Event, OutboxEntry, SourceState, StoredMention
+from monitor.store.tables import CaseRow, EventRow, MentionRow, OutboxRow, SourceStateRow
+
+
+def mention_of(row: MentionRow) -> Mention:
+    return Mention(
+        source=row.source,
+        external_id=row.external_id,
+        text=row.text,
+        created_at=row.created_at,
+        author=Author(
+            handle=row.author_handle,
+            name=row.author_name,
+            id=row.author_id,
+            followers=row.author_followers,
+            verified=row.author_verified,
+            url=row.author_url,
+        ),
+        url=row.url,
+        title=row.title,
+        lang=row.lang,
+        rating=row.rating,
+        brand=row.brand if row.kind == "review" else None,
+        kind=row.kind,
+        parent_id=row.parent_id,
+        is_retweet=row.is_retweet,
+        is_quote=row.is_quote,
+        extra=dict(row.extra or {}),
+    )
+
+
+def stored_mention_of(row: MentionRow, *, status: str | None = None) -> StoredMention:
+    return StoredMention(
+        id=row.id, mention=mention_of(row), brand=row.brand, rule=row.rule, label=row.label,
+        confidence=float(row.confidence or 0.0), uncertain=bool(row.uncertain),
+        reasons=tuple(row.reasons or ()), scores=dict(row.scores or {}), model=row.model or "",
+        priority=int(row.priority if row.priority is not None else 1),
+        priority_reasons=tuple(row.priority_reasons or ()),
+        matched_terms=tuple(row.matched_terms or ()), status=status,
+    )
+
+
+def case_of(row: CaseRow) -> Case:
+    return Case(
+        id=row.id, mention_id=row.mention_id, status=row.status, label=row.label,
+        priority=int(row.priority if row.priority is not None else 1), channel=row.channel,
+        created_at=row.created_at, updated_at=row.updated_at, version=row.version or 0,
+        owner=row.owner, slack_channel=row.slack_channel, slack_ts=row.slack_ts,
+        reply_text=row.reply_text, reply_template=row.reply_template,
+        reply_final=row.reply_final, kb_entry=row.kb_entry, kb_url=row.kb_url,
+        claimed_at=row.claimed_at, handled_at=row.handled_at, reminded_at=row.reminded_at,
+        reminders=row.reminders or 0, reopened=row.reopened or 0,
+    )
+
+
+def event_of(row: EventRow) -> Event:
+    return Event(id=row.id, case_id=row.case_id, actor=row.actor, action=row.action, at=row.at,
+                 from_status=row.from_status, to_status=row.to_status,
+                 detail=dict(row.detail or {}))
+
+
+def state_of(row: SourceStateRow) -> SourceState:
+    return SourceState(
+        source=row.source, cursor=row.cursor, last_poll_at=row.last_poll_at,
+        last_success_at=row.last_success_at, last_error=row.last_error,
+        last_error_at=row.last_error_at, failures=row.failures or 0,
+        disabled_reason=row.disabled_reason, next_poll_at=row.next_poll_at,
+        stored_total=row.stored_total or 0,
+    )
+
+
+def entry_of(row: OutboxRow, *, status: str | None = None) -> OutboxEntry:
+    return OutboxEntry(
+        id=row.id, key=row.key, kind=row.kind, channel=row.channel,
+        status=status or row.status, attempts=row.attempts or 0,
+        next_attempt_at=row.next_attempt_at, created_at=row.created_at, case_id=row.case_id,
+        thread_key=row.thread_key, payload=dict(row.payload or {}), last_error=row.last_error,
+        sent_at=row.sent_at, slack_channel=row.slack_channel, slack_ts=row.slack_ts,
+    )
+
+
+def mention_row(item: TriageItem) -> MentionRow:
+    """The row a processed mention is stored as, with what the pipeline decided."""
+    m, c, r = item.mention, item.classification, item.match
+    return MentionRow(
+        source=m.source, external_id=m.external_id, kind=m.kind, brand=r.brand, rule=r.rule,
+        text=m.text, title=m.title, url=m.url, lang=m.lang, rating=m.rating,
+        parent_id=m.parent_id, is_retweet=m.is_retweet, is_quote=m.is_quote,
+        author_handle=m.author.handle, author_name=m.author.name, author_id=m.author.id,
+        author_followers=m.author.followers, author_verified=m.author.verified,
+        author_url=m.author.url, extra=jsonable(m.extra), created_at=m.created_at,
+        label=c.label.value, confidence=float(c.confidence), uncertain=c.uncertain,
+        reasons=list(c.reasons), scores={k: float(v) for k, v in c.scores.items()},
+        model=c.model, priority=int(r.priority), priority_reasons=list(r.priority_reasons),
+        matched_terms=list(r.terms),
+    )
+
+
+def jsonable(value: Any) -> Any:
+    if isinstance(value, dict) or hasattr(value, "items"):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [jsonable(v) for v in value]
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return value
