@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import create_engine, event
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import ArgumentError
 
 from monitor.errors import ConfigError
+
+BACKENDS = ("sqlite", "postgresql")
 
 
 def make_engine(url: str) -> Engine:
@@ -17,16 +21,39 @@ def make_engine(url: str) -> Engine:
         parsed = make_url(url)
     except ArgumentError as e:
         raise ConfigError(f"not a database URL ({e})", key="database_url") from e
-    if parsed.get_backend_name() == "sqlite":
+    if parsed.drivername == "postgres":  # the Heroku-style spelling SQLAlchemy dropped
+        parsed = parsed.set(drivername="postgresql")
+    backend = parsed.get_backend_name()
+    if backend not in BACKENDS:  # never echo the URL: it may hold a password
+        raise ConfigError(f"unsupported database {backend!r}; use sqlite:///PATH or "
+                          "postgresql://USER@HOST/NAME", key="database_url")
+    if backend == "sqlite":
         db = parsed.database
         if db and db != ":memory:":
-            Path(db).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            folder = Path(db).expanduser().parent
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+            except OSError as e:
+                raise ConfigError(f"cannot create the folder of the SQLite file {folder} "
+                                  f"({e.strerror})", key="database_url") from e
         engine = create_engine(parsed, connect_args={"timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     if parsed.drivername == "postgresql":
         parsed = parsed.set(drivername="postgresql+psycopg")
     return create_engine(parsed, pool_pre_ping=True)
+
+
+@contextmanager
+def write_transaction(engine: Engine) -> Iterator[Connection]:
+    """A connection in ONE transaction, committed when the block ends, rolled back if it
+    raises. On SQLite the BEGIN is ours (IMMEDIATE: the write lock up front): the sqlite3
+    driver would otherwise begin only at the first INSERT/UPDATE, so CREATE TABLE and
+    SAVEPOINT before it would run (and commit) outside the transaction."""
+    with engine.connect() as conn, conn.begin():
+        if conn.dialect.name == "sqlite":
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        yield conn
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
