@@ -24,7 +24,8 @@ from pydantic import (
 from connectors.base import Connector
 from connectors.options import SourceOptions, validate_settings
 from connectors.registry import REVIEW_SOURCES
-from monitor.errors import ConfigError, SourceError
+from monitor import safeyaml
+from monitor.errors import ConfigError, SourceError, YamlError
 from monitor.models import Author, Batch, Mention, SourceQuery
 
 logger = logging.getLogger(__name__)
@@ -94,8 +95,8 @@ def default_path() -> Any:
 def _at_line(text: str, index: int) -> str:
     """' (line N)' where item `index` of a samples file starts; only computed for errors."""
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError:
+        node = safeyaml.compose(text)
+    except YamlError:
         return ""
     if isinstance(node, yaml.MappingNode):
         node = next((v for k, v in node.value if k.value == "items"), None)
@@ -114,17 +115,13 @@ def load_samples(path: str | os.PathLike[str] | Any | None = None) -> list[Sampl
     if isinstance(source, str | os.PathLike):
         source = Path(source)
     try:
-        text = source.read_text(encoding="utf-8")
+        text = safeyaml.decode(source.read_bytes())
+        data = safeyaml.load(text)
     except OSError as exc:
         raise ConfigError(f"cannot read samples file: {exc.strerror or exc}",
                           key="sources.sample.path", path=where) from exc
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = f" at line {mark.line + 1}" if mark is not None else ""
-        problem = getattr(exc, "problem", None) or "syntax error"
-        raise ConfigError(f"invalid YAML{line}: {problem}", path=where) from exc
+    except YamlError as exc:  # syntax, not UTF-8, too deep, an alias bomb: one line
+        raise ConfigError(str(exc), path=where) from None
     raw = data.get("items") if isinstance(data, dict) else data
     if not isinstance(raw, list):
         raise ConfigError("expected a list of items (or a mapping with an `items` list)",

@@ -8,13 +8,15 @@ from pathlib import Path
 from typing import Any, Literal
 
 import platformdirs
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from connectors.options import common_options
-from monitor.errors import ConfigError
+from monitor import safeyaml
+from monitor.errors import ConfigError, YamlError
 
 ENV_PREFIX = "BRAND_MONITOR_"
+CONFIG_BYTES = 1_000_000
+DATABASES = ("sqlite", "postgresql", "postgres")  # database_url schemes the store supports
 CONFIG_ENV = "BRAND_MONITOR_CONFIG"
 
 # Secrets never live in config files; they are read from these environment variables only.
@@ -113,6 +115,25 @@ class Settings(_Strict):
             raise ValueError("must be one of DEBUG, INFO, WARNING, ERROR")
         return v
 
+    @field_validator("data_dir")
+    @classmethod
+    def _data_dir(cls, v: Path) -> Path:
+        for part in (v.expanduser(), *v.expanduser().parents):  # the rest is created later
+            if part.exists():
+                if not part.is_dir():
+                    raise ValueError(f"{part} is a file; data_dir must be a directory")
+                break
+        return v
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, v: str | None) -> str | None:
+        scheme = (v or "").partition("://")[0].partition("+")[0].lower()
+        if v and scheme not in DATABASES:  # never echo the URL: it may hold a password
+            raise ValueError(f"unsupported database {scheme or 'URL'!r}; use "
+                             "sqlite:///PATH or postgresql://USER@HOST/NAME")
+        return v
+
     @property
     def db_url(self) -> str:
         if self.database_url:
@@ -178,8 +199,8 @@ def _env_overrides(environ: Mapping[str, str]) -> dict[str, Any]:
         if not path:
             continue
         try:
-            value = yaml.safe_load(raw) if raw != "" else None
-        except yaml.YAMLError:
+            value = safeyaml.load(raw) if raw != "" else None
+        except YamlError:
             value = raw
         if value is None and raw.strip().lower() not in ("", "null", "~"):
             value = raw  # "#channel" reads as a YAML comment; keep it verbatim
@@ -244,18 +265,12 @@ def load_settings(
     data: dict[str, Any] = {}
     where = str(file_path) if file_path else None
     if file_path:
-        p = Path(file_path)
         try:
-            text = p.read_text(encoding="utf-8")
+            loaded = safeyaml.load(safeyaml.read_text(Path(file_path), max_bytes=CONFIG_BYTES))
         except OSError as e:
             raise ConfigError(f"cannot read config file ({e.strerror})", path=where) from e
-        try:
-            loaded = yaml.safe_load(text)
-        except yaml.YAMLError as e:
-            mark = getattr(e, "problem_mark", None)
-            line = f" at line {mark.line + 1}" if mark is not None else ""
-            problem = getattr(e, "problem", None) or "syntax error"
-            raise ConfigError(f"invalid YAML{line}: {problem}", path=where) from e
+        except YamlError as e:
+            raise ConfigError(str(e), path=where) from None
         if loaded is None:
             loaded = {}
         if not isinstance(loaded, dict):

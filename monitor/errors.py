@@ -125,3 +125,21 @@ class ModelError(MonitorError):
 
 class StoreError(MonitorError):
     """The database is unreachable or not migrated."""
+
+
+class YamlError(MonitorError):
+    """A YAML text that cannot be read safely: not UTF-8, too large, nested too deep, expanded
+    too far by aliases, or not valid YAML (`syntax`). `line`/`col` are 1-based when known.
+    Callers re-raise it as their own error (ConfigError, RuleError) naming the file or key."""
+
+    def __init__(self, problem: str, *, line: int | None = None, col: int | None = None,
+                 syntax: bool = False) -> None:
+        self.problem = problem
+        self.line = line
+        self.col = col
+        self.syntax = syntax
+        if syntax:
+            at = f" at line {line}" if line is not None else ""
+            super().__init__(f"invalid YAML{at}: {problem}")
+        else:
+            super().__init__(f"line {line}: {problem}" if line is not None else problem)
