@@ -175,3 +175,12 @@ def test_backtest__replays_the_store(rules_dir: Path, tmp_path: Path) -> None:
     assert "2 stored mention(s) in the last 1d: 1 unchanged, 1 would change" in result.output
     assert "stop matching: 1" in result.output
     assert "acme/acme.query -> no rule: 'zeta rocks'" in result.output
+
+
+def test_check__deeply_nested_yaml_is_one_line_not_a_traceback(tmp_path: Path) -> None:
+    bad = write(tmp_path, "deep.yaml", "brands: " + "[" * 500 + "]" * 500 + "\n")
+    result = runner.invoke(app, ["check", str(bad)])
+    assert result.exit_code == 1
+    assert result.stdout.splitlines()[0] == f"{bad}:1:58: YAML nested more than 50 levels deep"
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert "Traceback" not in result.output
