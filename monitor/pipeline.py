@@ -70,7 +70,8 @@ class Pipeline:
 
     def process(self, source: str, batch: Batch) -> PollStats:
         """Run the batch through every stage and persist it with `batch.next_cursor`.
-        Raises only if persisting fails, in which case the cursor does not move either."""
+        A mention the store refuses is counted as an error and left out; raises only if the
+        database itself fails, in which case the cursor does not move either."""
         stats = PollStats(source=source, fetched=len(batch.mentions) + sum(batch.dropped.values()),
                           requests=batch.requests)
         stats.dropped.update({f"malformed: {k}": v for k, v in batch.dropped.items()})
@@ -79,7 +80,11 @@ class Pipeline:
         matched = self._match(fresh, stats)
         stats.matched = len(matched)
         items = self._classify_and_suggest(matched, stats)
-        self.store.save_batch(source, items, batch.next_cursor, fetched=stats.fetched)
+        refused: list[TriageItem] = []
+        self.store.save_batch(source, items, batch.next_cursor, fetched=stats.fetched,
+                              on_error=lambda item, _error: refused.append(item))
+        stats.errors += len(refused)  # the store logged each with its reason
+        items = [i for i in items if not any(i is r for r in refused)]
         stats.stored = len(items)
         stats.queued = sum(1 for i in items if i.channel)
         stats.labels.update(i.label.value for i in items)

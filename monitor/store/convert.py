@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
+
+from sqlalchemy import Integer
 
 from monitor.models import Author, Mention, TriageItem
 from monitor.readmodels import Case, Event, OutboxEntry, SourceState, StoredMention
 from monitor.store.tables import CaseRow, EventRow, MentionRow, OutboxRow, SourceStateRow
+
+R = TypeVar("R", MentionRow, CaseRow)
+ID_COLUMNS = frozenset({"external_id", "parent_id", "author_id"})  # digested, never cut
+EXTERNAL_ID_CHARS: int = MentionRow.__table__.c.external_id.type.length  # type: ignore[attr-defined]
+INT_MIN, INT_MAX = -(2**31), 2**31 - 1  # Integer is 32-bit on PostgreSQL
 
 
 def mention_of(row: MentionRow) -> Mention:
@@ -88,9 +96,10 @@ def entry_of(row: OutboxRow, *, status: str | None = None) -> OutboxEntry:
 
 
 def mention_row(item: TriageItem) -> MentionRow:
-    """The row a processed mention is stored as, with what the pipeline decided."""
+    """The row a processed mention is stored as, with what the pipeline decided; every field
+    fitted to its column (see `fit`)."""
     m, c, r = item.mention, item.classification, item.match
-    return MentionRow(
+    return fit(MentionRow(
         source=m.source, external_id=m.external_id, kind=m.kind, brand=r.brand, rule=r.rule,
         text=m.text, title=m.title, url=m.url, lang=m.lang, rating=m.rating,
         parent_id=m.parent_id, is_retweet=m.is_retweet, is_quote=m.is_quote,
@@ -101,7 +110,35 @@ def mention_row(item: TriageItem) -> MentionRow:
         reasons=list(c.reasons), scores={k: float(v) for k, v in c.scores.items()},
         model=c.model, priority=int(r.priority), priority_reasons=list(r.priority_reasons),
         matched_terms=list(r.terms),
-    )
+    ))
+
+
+def fit(row: R) -> R:
+    """Make untrusted values storable on every backend, cutting instead of refusing: no NUL
+    character in text (PostgreSQL refuses it), no text longer than its String(n) column
+    (PostgreSQL raises StringDataRightTruncation), no integer beyond a 32-bit column. Ids are
+    not cut but digested (`stored_id`), so an over-long id stays unique and still dedupes."""
+    for column in row.__table__.columns:  # type: ignore[attr-defined]
+        value = getattr(row, column.key, None)
+        if isinstance(value, str):
+            value = value.replace("\x00", "")
+            limit = getattr(column.type, "length", None)
+            if limit is not None and len(value) > limit:
+                value = stored_id(value, limit) if column.key in ID_COLUMNS else value[:limit]
+            setattr(row, column.key, value)
+        elif isinstance(value, int) and not isinstance(value, bool) \
+                and isinstance(column.type, Integer) and not INT_MIN <= value <= INT_MAX:
+            setattr(row, column.key, max(INT_MIN, min(INT_MAX, value)))
+    return row
+
+
+def stored_id(value: str, limit: int = EXTERNAL_ID_CHARS) -> str:
+    """The form of an id that fits `limit` characters: the id itself when it fits, else its
+    start and a digest of all of it (the same id always maps to the same form)."""
+    if len(value) <= limit:
+        return value
+    digest = hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+    return f"{value[:limit - len(digest) - 1]}~{digest}"
 
 
 def jsonable(value: Any) -> Any:

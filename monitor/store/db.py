@@ -51,9 +51,15 @@ def write_transaction(engine: Engine) -> Iterator[Connection]:
     driver would otherwise begin only at the first INSERT/UPDATE, so CREATE TABLE and
     SAVEPOINT before it would run (and commit) outside the transaction."""
     with engine.connect() as conn, conn.begin():
-        if conn.dialect.name == "sqlite":
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        begin_now(conn)
         yield conn
+
+
+def begin_now(conn: Connection) -> None:
+    """Begin the database transaction before anything else runs on `conn` (see
+    `write_transaction`); a no-op where the driver already does (PostgreSQL)."""
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:

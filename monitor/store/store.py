@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from monitor.clock import utcnow
@@ -18,8 +18,15 @@ from monitor.models import Status, TriageItem
 from monitor.readmodels import SourceState, StoredMention
 from monitor.store import migrate
 from monitor.store.cases import CasesMixin
-from monitor.store.convert import jsonable, mention_row, state_of, stored_mention_of
-from monitor.store.db import make_engine
+from monitor.store.convert import (
+    fit,
+    jsonable,
+    mention_row,
+    state_of,
+    stored_id,
+    stored_mention_of,
+)
+from monitor.store.db import begin_now, make_engine
 from monitor.store.keys import OutboxKind, history_key, post_key
 from monitor.store.outbox import OutboxMixin
 from monitor.store.report_queries import ReportQueriesMixin
@@ -77,7 +84,10 @@ class Store(CasesMixin, OutboxMixin, ReportQueriesMixin):
     # -- mentions ---------------------------------------------------------------------------
 
     def seen_ids(self, source: str, external_ids: Iterable[str]) -> set[str]:
-        ids = list(dict.fromkeys(external_ids))
+        """The ids (as given) already stored for `source`; an over-long id is looked up in the
+        form it is stored in (convert.stored_id)."""
+        asked = {stored_id(i): i for i in dict.fromkeys(external_ids)}
+        ids = list(asked)
         seen: set[str] = set()
         with self.session() as s:
             for i in range(0, len(ids), 500):
@@ -87,48 +97,37 @@ class Store(CasesMixin, OutboxMixin, ReportQueriesMixin):
                         MentionRow.source == source, MentionRow.external_id.in_(chunk)
                     )
                 )
-                seen.update(rows)
+                seen.update(asked[r] for r in rows)
         return seen
 
     def save_batch(
-        self, source: str, items: Sequence[TriageItem], cursor: str | None, *, fetched: int = 0
+        self, source: str, items: Sequence[TriageItem], cursor: str | None, *, fetched: int = 0,
+        on_error: Callable[[TriageItem, Exception], None] | None = None,
     ) -> list[int]:
         """Persist mentions, their cases, 'created' events, outbox rows and the source's new
-        cursor in ONE transaction, so a crash leaves either all of it or none. Returns case ids."""
+        cursor in ONE transaction, so a crash leaves either all of it or none. Returns the case
+        ids of the stored items, in order.
+
+        An item the database refuses (a duplicate, a value it cannot hold) is rolled back to
+        its savepoint, logged, passed to `on_error` and left out: the others and the cursor are
+        stored. Only a failure of the database itself fails the batch."""
         now = utcnow()
         case_ids: list[int] = []
         with self.session() as s:
+            begin_now(s.connection())  # SQLite: SAVEPOINTs below nest inside one transaction
             for item in items:
-                row = mention_row(item)
-                s.add(row)
-                s.flush()
-                status = Status.NEW if item.channel else Status.IGNORED
-                case = CaseRow(
-                    mention_id=row.id,
-                    status=status.value,
-                    label=item.label.value,
-                    priority=int(item.priority),
-                    channel=item.channel,
-                    reply_text=item.reply.text if item.reply else None,
-                    reply_template=item.reply.template if item.reply else None,
-                    kb_entry=item.reply.kb_entry if item.reply else None,
-                    kb_url=item.reply.kb_url if item.reply else None,
-                    created_at=now,
-                    updated_at=now,
-                )
-                s.add(case)
-                s.flush()
-                s.add(EventRow(case_id=case.id, actor="system", action="created",
-                               to_status=status.value, at=now,
-                               detail={"label": item.label.value, "brand": item.match.brand}))
-                if item.channel:
-                    self._enqueue(s, key=post_key(case.id), kind=OutboxKind.POST,
-                                  case_id=case.id, channel=item.channel,
-                                  payload={"case_id": case.id})
-                    self._enqueue(s, key=history_key(case.id), kind=OutboxKind.HISTORY,
-                                  case_id=case.id, channel=item.channel,
-                                  thread_key=post_key(case.id), payload={"case_id": case.id})
-                case_ids.append(case.id)
+                try:
+                    with s.begin_nested():
+                        case_ids.append(self._save_item(s, item, now))
+                except (OperationalError, InterfaceError):
+                    raise  # the database is gone or locked: no item, no cursor
+                except Exception as e:  # one mention's data must not cost the batch
+                    m = item.mention
+                    logger.error("%s/%s not stored: %s", m.source, m.external_id[:200],
+                                 str(e).split("\n", 1)[0][:300], exc_info=True,
+                                 extra={"source": source})
+                    if on_error is not None:
+                        on_error(item, e)
             state = s.get(SourceStateRow, source) or SourceStateRow(source=source)
             state.cursor = cursor
             state.last_poll_at = now
@@ -137,9 +136,43 @@ class Store(CasesMixin, OutboxMixin, ReportQueriesMixin):
             state.last_error = None
             state.disabled_reason = None
             state.next_poll_at = None
-            state.stored_total = (state.stored_total or 0) + len(items)
+            state.stored_total = (state.stored_total or 0) + len(case_ids)
             s.add(state)
         return case_ids
+
+    def _save_item(self, s: Session, item: TriageItem, now: datetime) -> int:
+        """One mention with its case, 'created' event and outbox rows; returns the case id."""
+        row = mention_row(item)
+        s.add(row)
+        s.flush()
+        status = Status.NEW if item.channel else Status.IGNORED
+        case = fit(CaseRow(
+            mention_id=row.id,
+            status=status.value,
+            label=item.label.value,
+            priority=int(item.priority),
+            channel=item.channel,
+            reply_text=item.reply.text if item.reply else None,
+            reply_template=item.reply.template if item.reply else None,
+            kb_entry=item.reply.kb_entry if item.reply else None,
+            kb_url=item.reply.kb_url if item.reply else None,
+            created_at=now,
+            updated_at=now,
+        ))
+        s.add(case)
+        s.flush()
+        s.add(EventRow(case_id=case.id, actor="system", action="created",
+                       to_status=status.value, at=now,
+                       detail={"label": item.label.value, "brand": row.brand}))
+        if case.channel:
+            self._enqueue(s, key=post_key(case.id), kind=OutboxKind.POST,
+                          case_id=case.id, channel=case.channel,
+                          payload={"case_id": case.id})
+            self._enqueue(s, key=history_key(case.id), kind=OutboxKind.HISTORY,
+                          case_id=case.id, channel=case.channel,
+                          thread_key=post_key(case.id), payload={"case_id": case.id})
+        s.flush()  # a refused row fails here, inside this item's savepoint
+        return case.id
 
     def iter_mentions(self, since: datetime | None = None) -> Iterator[StoredMention]:
         stmt = select(MentionRow, CaseRow.status).join(

@@ -5,7 +5,6 @@ from __future__ import annotations
 import threading
 from datetime import timedelta
 
-import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy.exc import IntegrityError
@@ -38,14 +37,20 @@ def test_save_batch__writes_mention_case_event_outbox_and_cursor_together(store:
     assert [e.action for e in store.case_events(case_ids[0])] == ["created"]
 
 
-def test_save_batch__duplicate_mention_rolls_back_everything(store: Store) -> None:
+def test_save_batch__duplicate_mention_is_left_out_and_the_rest_saved(store: Store) -> None:
+    # (was: the duplicate rolled back the whole batch and held the cursor, so one item the
+    # database refused stopped the source on every poll)
     m = f.mention()
     store.save_batch("x", [f.item(m)], "c1")
-    with pytest.raises(IntegrityError):
-        store.save_batch("x", [f.item(f.mention()), f.item(m)], "c2")
-    assert store.get_cursor("x") == "c1"  # the cursor did not move past the failed batch
-    assert store.count_mentions() == 1
-    assert len(list(store.outbox_rows())) == 2
+    refused: list[tuple[str, Exception]] = []
+    case_ids = store.save_batch("x", [f.item(f.mention()), f.item(m)], "c2",
+                                on_error=lambda i, e: refused.append((i.mention.external_id, e)))
+    assert len(case_ids) == 1
+    assert [(ext_id, type(e)) for ext_id, e in refused] == [(m.external_id, IntegrityError)]
+    assert store.get_cursor("x") == "c2"
+    assert store.count_mentions() == 2
+    assert len(list(store.outbox_rows())) == 4  # nothing of the refused duplicate
+    assert store.source_states()[0].stored_total == 2
 
 
 def test_seen_ids__finds_stored_ids_per_source(store: Store) -> None:
