@@ -68,6 +68,7 @@ class FeedConnector(TargetConnector[FeedTarget]):
 
     name: ClassVar[str] = NAME
     settings_model = Settings
+    parallel = 4  # feeds live on unrelated hosts: one slow feed must not hold the others
     marks_key = "feeds"
     what = "feed"
     expected = "an http(s) URL"

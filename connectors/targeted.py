@@ -6,6 +6,7 @@ import logging
 import os
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from typing import Any, ClassVar, Generic, TypeVar
@@ -47,7 +48,10 @@ class TargetConnector(Connector, Generic[T]):
     `key(target)` (which targets, merged by `connectors.targets.merge_targets`) and
     `poll_target(target, mark, dropped)`. The cursor is one JSON object of per-target marks.
 
-    One target's failure does not cost the others: `TargetNotFound` is counted as
+    With `parallel` > 1 the targets are polled by that many threads, so a slow target holds
+    only itself (each request has a deadline: connectors.http.HttpSession); results are
+    still taken in target order. One target's failure does not cost the others:
+    `TargetNotFound` is counted as
     "<what>_not_found"; any other SourceError leaves that target's mark as it was (retried next
     poll) and is counted as "<what>_failed", unless every target failed, which fails the poll
     so the daemon backs off. Rate limits and rejected credentials concern the whole source and
@@ -55,6 +59,7 @@ class TargetConnector(Connector, Generic[T]):
     """
 
     keyword_source: ClassVar[bool] = False
+    parallel: ClassVar[int] = 1  # targets polled at once (threads sharing the session)
     settings_model: ClassVar[type[SourceOptions]]
     marks_key: ClassVar[str]
     what: ClassVar[str]
@@ -130,19 +135,38 @@ class TargetConnector(Connector, Generic[T]):
 
     def _each(self, targets: Mapping[str, T], marks: Mapping[str, Any], dropped: Counter[str],
               failures: list[SourceError]) -> Iterator[tuple[str, TargetResult]]:
-        for key, target in targets.items():
+        def one(key: str, target: T) -> tuple[TargetResult | None, Counter[str],
+                                              SourceError | None]:
+            own: Counter[str] = Counter()  # one per target: targets may run in threads
             try:
-                yield key, self.poll_target(target, dict(marks.get(key) or {}), dropped)
-            except TargetNotFound as exc:
+                return self.poll_target(target, dict(marks.get(key) or {}), own), own, None
+            except SourceError as exc:
+                return None, own, exc
+
+        outcomes: Iterable[tuple[TargetResult | None, Counter[str], SourceError | None]]
+        if self.parallel > 1 and len(targets) > 1:
+            # targets may live on unrelated hosts: a slow one holds only its own thread, for
+            # at most its request's deadline, never the others
+            with ThreadPoolExecutor(min(self.parallel, len(targets)),
+                                    thread_name_prefix=f"poll-{self.name}") as pool:
+                outcomes = list(pool.map(lambda kv: one(*kv), targets.items()))
+        else:
+            outcomes = (one(key, target) for key, target in targets.items())  # lazily
+        for key, (result, own, exc) in zip(targets, outcomes, strict=True):
+            dropped.update(own)
+            if exc is None:
+                assert result is not None
+                yield key, result
+            elif isinstance(exc, TargetNotFound):
                 dropped[f"{self.what.replace(' ', '_')}_not_found"] += 1
                 logger.warning("%s: %s; check the %s", self.name, exc, self.what,
                                extra={"source": self.name, "target": key})
                 yield key, TargetResult([], None, 1)
-            except (RateLimited, SourceAuthError):
-                raise  # the whole source is asked to wait, or not allowed: fail the poll
-            except SourceError as exc:
-                # targets may live on unrelated hosts: one dead target must not stall the
-                # others; its mark is untouched, so it is read again next poll
+            elif isinstance(exc, (RateLimited, SourceAuthError)):
+                raise exc  # the whole source is asked to wait, or not allowed: fail the poll
+            else:
+                # one dead target must not cost the others; its mark is untouched, so it is
+                # read again next poll
                 failures.append(exc)
                 logger.warning("%s: %s %s failed: %s", self.name, self.what, key, exc,
                                extra={"source": self.name, "target": key})

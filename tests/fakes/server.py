@@ -36,6 +36,8 @@ class Response:
     body: bytes | str | Any = b""
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0  # seconds to stall before answering (timeouts); uses an Event, not sleep
+    reason: str | None = None  # the status line's reason phrase (default: the standard one)
+    trickle: float = 0.0  # send the whole answer one byte at a time, this many seconds apart
 
     def encoded(self) -> bytes:
         if isinstance(self.body, bytes):
@@ -91,14 +93,22 @@ class FakeServer:
                     server._stop.wait(resp.delay)
                 data = resp.encoded()
                 try:
-                    self.send_response(resp.status)
+                    self.send_response(resp.status, resp.reason)
                     headers = {"Content-Type": "application/json", **resp.headers}
-                    if req.headers.get("connection", "").lower() == "close":
+                    if req.headers.get("connection", "").lower() == "close" or resp.trickle:
                         headers.setdefault("Connection", "close")
                         self.close_connection = True
                     for k, v in headers.items():
                         self.send_header(k, v)
                     self.send_header("Content-Length", str(len(data)))
+                    if resp.trickle:
+                        head, self._headers_buffer = b"".join(self._headers_buffer), []
+                        for i, byte in enumerate(head + b"\r\n" + data):
+                            if i and server._stop.wait(resp.trickle):
+                                return
+                            self.wfile.write(bytes([byte]))
+                            self.wfile.flush()
+                        return
                     self.end_headers()
                     self.wfile.write(data)
                 except (BrokenPipeError, ConnectionResetError):
