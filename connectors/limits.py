@@ -167,4 +167,4 @@ def read_capped(response: requests.Response, *, cap: int, watch: _Watch) -> None
         watch.check()
     watch.check()
     response._content = b"".join(chunks)  # what requests itself does when it reads the body
-    response._content_consumed = True
+    response._content_consumed = True  # type: ignore[attr-defined]

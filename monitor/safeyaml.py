@@ -85,14 +85,14 @@ class _Composer(yaml.SafeLoader):
         self._depth = 0
         self._max_depth = max_depth
 
-    def compose_node(self, parent: Node | None, index: Any) -> Node:
+    def compose_node(self, parent: Node | None, index: Any) -> Node | None:
         if self._depth >= self._max_depth:
             mark = self.peek_event().start_mark
             raise YamlError(f"YAML nested more than {self._max_depth} levels deep",
                             line=mark.line + 1, col=mark.column + 1)
         self._depth += 1
         try:
-            return super().compose_node(parent, index)  # type: ignore[no-any-return]
+            return super().compose_node(parent, index)
         finally:
             self._depth -= 1
 
@@ -120,13 +120,13 @@ def _measure(root: Node, *, max_depth: int, max_nodes: int) -> None:
             depth = 1 + max((d for _, d in kids), default=0)
             open_.discard(key)
             done[key] = (size, depth)
-            where = {"line": node.start_mark.line + 1, "col": node.start_mark.column + 1}
+            line, col = node.start_mark.line + 1, node.start_mark.column + 1
             if depth > max_depth:
                 raise YamlError(f"YAML nested more than {max_depth} levels deep once its aliases "
-                                "are expanded", **where)
+                                "are expanded", line=line, col=col)
             if size > max_nodes:
                 raise YamlError(f"YAML expands to more than {max_nodes:,} values through its "
-                                "aliases", **where)
+                                "aliases", line=line, col=col)
             continue
         if key in done:
             continue
