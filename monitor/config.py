@@ -28,6 +28,20 @@ SECRET_ENV = (
     "REDDIT_PASSWORD",
     "X_BEARER_TOKEN",
     "TRUSTPILOT_API_KEY",
+    # publishing replies as the brand's own accounts (connectors/replies, deploy/ACCOUNTS.md)
+    "X_API_KEY",
+    "X_API_SECRET",
+    "X_ACCESS_TOKEN",
+    "X_ACCESS_TOKEN_SECRET",
+    "X_USER_TOKEN",
+    "GOOGLE_PLAY_SERVICE_ACCOUNT",
+    "ASC_KEY_ID",
+    "ASC_ISSUER_ID",
+    "ASC_PRIVATE_KEY",
+    "TRUSTPILOT_API_SECRET",
+    "TRUSTPILOT_USERNAME",
+    "TRUSTPILOT_PASSWORD",
+    "TRUSTPILOT_ACCESS_TOKEN",
 )
 _SECRET_KEYS = {"token", "bot_token", "app_token", "signing_secret", "client_secret", "api_key",
                 "bearer_token", "password", "secret"}
