@@ -62,6 +62,14 @@ class Case:
     reminded_at: datetime | None = None
     reminders: int = 0
     reopened: int = 0
+    # the public reply (monitor.replies.flow): the current attempt and what the platform answered
+    reply_state: str | None = None
+    reply_attempt: int = 0
+    reply_by: str | None = None  # Slack user id of who drafted (and so answered) it
+    replied_at: datetime | None = None
+    reply_url: str | None = None
+    reply_platform_id: str | None = None
+    reply_error: str | None = None
 
 
 class CaseView(NamedTuple):
