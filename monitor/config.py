@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any, Literal
@@ -100,6 +101,34 @@ class ReportSettings(_Strict):
     spike_channel: str | None = None
 
 
+class ApprovalRule(_Strict):
+    """Replies drafted for `brands` (empty: every brand) and `labels` (empty: every label) go
+    out only after a member of the Slack user group `group` other than the drafter approves
+    them in Slack. The first rule that matches a case applies."""
+
+    group: str  # user group id (S0123…), see `brand-monitor slack check`
+    brands: list[str] = Field(default_factory=list)
+    labels: list[Literal["complaint", "question", "praise", "other"]] = Field(
+        default_factory=list)
+
+    @field_validator("group")
+    @classmethod
+    def _group_id(cls, v: str) -> str:
+        if not re.fullmatch(r"S[A-Z0-9]{2,}", v):
+            raise ValueError("must be a Slack user group id such as S0123ABCD (a handle like "
+                             "@care-leads is not enough: Slack lists members by id)")
+        return v
+
+    def applies(self, *, brand: str | None, label: str) -> bool:
+        return (not self.brands or brand in self.brands) and \
+            (not self.labels or label in self.labels)
+
+
+class RepliesSettings(_Strict):
+    # who must approve a reply before it is posted on the platform (none: the drafter sends)
+    approval: list[ApprovalRule] = Field(default_factory=list)
+
+
 class Settings(_Strict):
     data_dir: Path = Field(
         default_factory=lambda: Path(platformdirs.user_data_dir("brand-monitor"))
@@ -118,6 +147,7 @@ class Settings(_Strict):
     slack: SlackSettings = SlackSettings()
     outbox: OutboxSettings = OutboxSettings()
     reports: ReportSettings = ReportSettings()
+    replies: RepliesSettings = RepliesSettings()
 
     @field_validator("log_level")
     @classmethod
