@@ -12,6 +12,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from connectors.options import common_options
+from connectors.replies.options import RepliesSettings
 from monitor.errors import ConfigError
 
 ENV_PREFIX = "BRAND_MONITOR_"
@@ -118,6 +119,8 @@ class Settings(_Strict):
     slack: SlackSettings = SlackSettings()
     outbox: OutboxSettings = OutboxSettings()
     reports: ReportSettings = ReportSettings()
+    # `replies.<source>`: endpoints of the platforms our replies are posted on
+    replies: RepliesSettings = RepliesSettings()
 
     @field_validator("log_level")
     @classmethod
