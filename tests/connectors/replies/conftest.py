@@ -10,13 +10,22 @@ import pytest
 
 from connectors import registry
 from connectors.replies.base import Publisher
-from tests.fakes import publish_reddit, publish_x
+from tests.fakes import (
+    publish_appstore,
+    publish_googleplay,
+    publish_reddit,
+    publish_trustpilot,
+    publish_x,
+)
 from tests.fakes.publish import Kit
 from tests.fakes.server import FakeServer
 
 KITS: dict[str, Callable[[FakeServer, Path], Kit]] = {
     "x": lambda server, _tmp: publish_x.kit(server),
     "reddit": lambda server, _tmp: publish_reddit.kit(server),
+    "googleplay": publish_googleplay.kit,
+    "appstore": publish_appstore.kit,
+    "trustpilot": lambda server, _tmp: publish_trustpilot.kit(server),
 }
 
 
