@@ -13,6 +13,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from connectors.options import common_options
+from connectors.replies.options import RepliesSettings as PlatformReplies
 from monitor.errors import ConfigError
 
 ENV_PREFIX = "BRAND_MONITOR_"
@@ -124,7 +125,9 @@ class ApprovalRule(_Strict):
             (not self.labels or label in self.labels)
 
 
-class RepliesSettings(_Strict):
+class RepliesSettings(PlatformReplies):
+    """The platforms' sections (connectors.replies.options) and the approval rules."""
+
     # who must approve a reply before it is posted on the platform (none: the drafter sends)
     approval: list[ApprovalRule] = Field(default_factory=list)
 
@@ -147,6 +150,8 @@ class Settings(_Strict):
     slack: SlackSettings = SlackSettings()
     outbox: OutboxSettings = OutboxSettings()
     reports: ReportSettings = ReportSettings()
+    # `replies.<source>`: endpoints of the platforms our replies are posted on;
+    # `replies.approval`: who must approve a reply before it goes out
     replies: RepliesSettings = RepliesSettings()
 
     @field_validator("log_level")

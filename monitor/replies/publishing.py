@@ -6,7 +6,7 @@ import enum
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from connectors import registry
 from connectors.replies.base import Publisher, ReplyTarget
@@ -98,14 +98,6 @@ def target_of(stored: StoredMention) -> ReplyTarget:
                        url=m.url, parent_id=m.parent_id, extra=dict(m.extra or {}))
 
 
-def _options(settings: Settings, name: str) -> Mapping[str, Any]:
-    """The `replies.<name>` section (endpoints), or {} when the config has none."""
-    section = getattr(settings.replies, name, None)
-    if section is None:
-        return {}
-    return section.model_dump() if hasattr(section, "model_dump") else dict(section)
-
-
 def build_publishing(settings: Settings, *, environ: Mapping[str, str],
                      sources: Sequence[str] | None = None) -> Publishing:
     """A publisher for every answerable source in `sources` (default: the enabled ones) whose
@@ -120,7 +112,8 @@ def build_publishing(settings: Settings, *, environ: Mapping[str, str],
             cls = registry.load_publisher(name)
             if cls is None:
                 continue  # feeds: the Slack button links the original instead
-            publishers[name] = cls.from_settings(_options(settings, name), environ=environ)
+            publishers[name] = cls.from_settings(settings.replies.section(name),
+                                                 environ=environ)
         except NotConfigured as e:
             missing[name] = e.reason
         except ImportError as e:
