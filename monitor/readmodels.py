@@ -172,9 +172,11 @@ class CaseFact:
     label: str
     priority: int
     status: str
-    created_at: datetime
+    created_at: datetime  # when the case was opened (the mention fetched)
     reopened: int
     events: tuple[EventFact, ...]
+    posted_at: datetime | None = None  # when the customer posted (the mention's created_at)
+    fetched_at: datetime | None = None  # when we fetched the mention
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,6 +187,7 @@ class Facts:
     mentions: list[MentionFact]
     cases: list[CaseFact]  # actionable cases only
     previous_praise: int
+    backlog: tuple[CaseFact, ...] = ()  # actionable cases open now, whenever posted (no events)
 
 
 @dataclass(frozen=True, slots=True)

@@ -194,9 +194,12 @@ def record_replied(store: Store, case_id: int, *, attempt: int, platform_id: str
                    url: str | None, published_at: datetime | None, reconciled: bool,
                    rows: Rows | None = None, at: datetime | None = None) -> Step:
     """The platform holds our reply: the `replied` event (actor: who drafted it, the one who
-    answered) with the platform's id and URL. Idempotent: a repeat for the same attempt does
+    answered) with the platform's id and URL, dated when the platform published it (so a reply
+    found after a crash counts from then). Idempotent: a repeat for the same attempt does
     nothing."""
     now = at or utcnow()
+    if published_at is not None and published_at <= now:
+        now = published_at
 
     def plan(case: Case) -> tuple[dict[str, Any], dict[str, Any], list[dict[str, Any]]] | Refusal:
         if not _in_flight(case, attempt):
