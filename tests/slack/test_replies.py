@@ -230,3 +230,60 @@ def test_send_button__not_offered_for_a_suggestion_over_the_limit(
     item = f.item(f.mention(source="googleplay"), reply="a" * 351)
     _case_id, msg = post_case(store, worker, slack, item=item)
     assert "accessory" not in reply_section(msg)
+
+
+def test_send_button__over_http_mode_queues_the_reply(
+        store: Store, worker: OutboxWorker, slack: FakeSlack, settings: Settings,
+        client: WebClient, executor: TrackingExecutor, publisher: MemoryPublisher) -> None:
+    import threading
+    import urllib.request
+
+    from monitor.slack.http import EVENTS_PATH, make_app_server
+    from tests.slack.conftest import signed_request
+
+    bolt = bolt_for(store, settings, client, executor, publishing(publisher))
+    server = make_app_server(bolt, host="127.0.0.1", port=0)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        case_id, msg = post_case(store, worker, slack)
+        body, headers = signed_request(send_click(msg, user=SAM))
+        req = urllib.request.Request(f"http://127.0.0.1:{server.server_port}{EVENTS_PATH}",
+                                     data=body.encode(), headers=headers, method="POST")
+        with urllib.request.urlopen(req, timeout=10) as resp:
+            assert resp.status == 200
+        executor.drain()
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert store.get_case(case_id).case.reply_state == "queued"  # type: ignore[union-attr]
+
+
+def test_send_button__over_socket_mode_queues_the_reply(
+        store: Store, worker: OutboxWorker, slack: FakeSlack, settings: Settings,
+        publisher: MemoryPublisher, monkeypatch: pytest.MonkeyPatch) -> None:
+    from monitor.slack import socket as socket_mode
+    from tests.slack.conftest import TOKEN
+    from tests.slack.socket_fake import FakeSocketMode
+    from tests.slack.test_socket_mode import APP_TOKEN, REAL_SLEEP
+
+    monkeypatch.setattr(time, "sleep", REAL_SLEEP)  # the websocket client's threads pace on it
+    ws = FakeSocketMode()
+    slack.socket_url = ws.url  # type: ignore[attr-defined]
+    case_id, msg = post_case(store, worker, slack)
+    service = socket_mode.socket_service(store=store, slack=settings.slack, bot_token=TOKEN,
+                                         app_token=APP_TOKEN, publishing=publishing(publisher))
+    assert service is not None
+    service.start()
+    try:
+        assert ws.connected.wait(10)
+        ws.send({"envelope_id": "env-send", "type": "interactive",
+                 "accepts_response_payload": False, "payload": send_click(msg, user=SAM)})
+        assert ws.wait_ack("env-send")
+        deadline = time.monotonic() + 10
+        while store.get_case(case_id).case.reply_state is None \
+                and time.monotonic() < deadline:  # type: ignore[union-attr]
+            REAL_SLEEP(0.02)
+    finally:
+        service.stop()
+        ws.close()
+    assert store.get_case(case_id).case.reply_state == "queued"  # type: ignore[union-attr]
