@@ -125,6 +125,13 @@ CHECK = {
     "group_use_id": "slack.oncall_group is {group}; use the group id {id} instead",
     "group_missing": "slack.oncall_group {group} is not a user group of this workspace",
     "group_unchecked": "on-call group {group} not checked ({error})",
+    "approval_scope": "scope usergroups:read is missing: replies.approval needs it to check "
+                      "who may approve; add it and reinstall",
+    "approvers_ok": "reply approvers {group}: {n} member(s) can approve",
+    "approvers_empty": "reply approvers {group} has no members: replies needing approval "
+                       "would wait forever",
+    "approvers_missing": "reply approvers {group}: not usable ({error}); use the id of an "
+                         "existing user group",
     "socket_mode": "buttons: Socket Mode (SLACK_APP_TOKEN set) — `brand-monitor run` handles "
                    "them",
     "http_mode": "buttons: HTTP mode — run `brand-monitor slack serve` behind your public "
