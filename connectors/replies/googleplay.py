@@ -91,7 +91,8 @@ class GooglePlayPublisher(Publisher):
         app = _app(target)
         body = self._execute(self.service.reviews().reply(
             packageName=app, reviewId=target.external_id, body={"replyText": text}))
-        result = body.get("result") if isinstance(body.get("result"), dict) else {}
+        result = body.get("result")
+        result = result if isinstance(result, dict) else {}
         return PublishedReply(platform_id=target.external_id, url=target.url,
                               at=_stamp(result.get("lastEdited")) or datetime.now(UTC))
 
@@ -150,8 +151,9 @@ def _stamp(value: Any) -> datetime | None:
     if not isinstance(value, dict):
         return None
     try:
-        return datetime.fromtimestamp(int(value.get("seconds")) + int(value.get("nanos") or 0)
-                                      / 1e9, UTC)
+        seconds: Any = value.get("seconds")
+        nanos: Any = value.get("nanos") or 0
+        return datetime.fromtimestamp(int(seconds) + int(nanos) / 1e9, UTC)
     except (TypeError, ValueError):
         return None
 

@@ -144,7 +144,7 @@ class RedditPublisher(Publisher):
 
     @contextmanager
     def _no_retry(self) -> Iterator[None]:
-        core = self.reddit._core  # praw builds it; its retry policy is a class attribute
+        core: Any = self.reddit._core  # praw builds it; its retry policy is an attribute
         saved = core._retry_strategy_class
         core._retry_strategy_class = _NoRetry
         try:

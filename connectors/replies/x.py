@@ -15,6 +15,7 @@ from connectors.replies import twitter_text
 from connectors.replies.base import PublishedReply, Publisher, ReplyTarget
 from connectors.replies.http import parse_time, short, status_error, transport_error
 from connectors.replies.options import XOptions, validate_options
+from connectors.x import TWEEPY_HOST  # importing it also masks tokens in tweepy's debug logs
 from monitor.errors import (
     NotConfigured,
     PublishAuthError,
@@ -26,7 +27,6 @@ from monitor.errors import (
 logger = logging.getLogger(__name__)
 
 NAME = "x"
-TWEEPY_HOST = "https://api.twitter.com"  # hard-coded in tweepy; rewritten to `base_url`
 OAUTH1_ENV = ("X_API_KEY", "X_API_SECRET", "X_ACCESS_TOKEN", "X_ACCESS_TOKEN_SECRET")
 OAUTH2_ENV = "X_USER_TOKEN"
 WRITE_ACCESS = ("'Read and write' app permissions (then regenerate X_ACCESS_TOKEN and "

@@ -149,12 +149,52 @@ def _is_surrogate_pair(units: str, i: int) -> bool:
             and 0xDC00 <= ord(units[i + 1]) <= 0xDFFF)
 
 
-def _weight(unit: str, config: dict[str, Any]) -> int:
-    code = ord(unit)
-    for r in config["ranges"]:
-        if r["start"] <= code <= r["end"]:
-            return int(r["weight"])
-    return int(config["defaultWeight"])
+@cache
+def _weights() -> tuple[int, ...]:
+    """getCharacterWeight for every UTF-16 code unit (the config's ranges, else the default)."""
+    config = _data().config
+    table = [int(config["defaultWeight"])] * 0x10000
+    for r in reversed(config["ranges"]):  # the first matching range wins, as in the JS loop
+        table[r["start"]:r["end"] + 1] = [int(r["weight"])] * (r["end"] + 1 - r["start"])
+    return tuple(table)
+
+
+@cache
+def _emoji_units() -> frozenset[str]:
+    """Every code unit the emoji regex names (escaped, literal or in a class range): a
+    superset of the units a match can start with."""
+    source = _data().emoji.pattern
+    tokens = re.findall(r"\\u[0-9a-fA-F]{4}|.", source)
+    units = [chr(int(t[2:], 16)) if len(t) == 6 else t for t in tokens]
+    found = set(units)
+    for i in range(1, len(units) - 1):
+        if tokens[i] == "-" and len(units[i - 1]) == len(units[i + 1]) == 1 \
+                and units[i - 1] < units[i + 1]:
+            found.update(map(chr, range(ord(units[i - 1]), ord(units[i + 1]) + 1)))
+    return frozenset(found)
+
+
+def _emoji_entities(units: str) -> list[tuple[int, int]]:
+    """twemoji-parser's matches as (start, length): the leftmost match at each position, as
+    a global regex scan finds them, but the regex is only tried where a match can start (the
+    3,000-alternative pattern is slow to try at every letter)."""
+    pattern, starts = _data().emoji, _emoji_units()
+    out: list[tuple[int, int]] = []
+    i, size = 0, len(units)
+    while i < size:
+        if units[i] in starts and (m := pattern.match(units, i)) and m.end() > i:
+            out.append((i, m.end() - i))
+            i = m.end()
+        else:
+            i += 1
+    return out
+
+
+@cache
+def _invalid_units() -> frozenset[str]:
+    """The code units twitter-text's invalidChars class matches."""
+    pattern = _data().invalid_chars
+    return frozenset(c for c in map(chr, range(0x10000)) if pattern.fullmatch(c))
 
 
 def parse_tweet(text: str) -> ParsedTweet:
@@ -164,24 +204,29 @@ def parse_tweet(text: str) -> ParsedTweet:
     config = data.config
     scale = int(config["scale"])
     limit = int(config["maxWeightedTweetLength"])
+    url_weight = int(config["transformedURLLength"]) * scale
+    emoji_weight = int(config["defaultWeight"])
+    weights = _weights()
     raw_units = _units(text)
     units = _units(unicodedata.normalize("NFC", text))
-    url_ends = {start: len(url) for url, start, _ in _url_entities(units)}
-    emoji_ends = {m.start(): len(m.group(0)) for m in data.emoji.finditer(units)}
+    jumps = {start: (len(url), url_weight) for url, start, _ in _url_entities(units)}
+    if config.get("emojiParsingEnabled"):
+        for start, length in _emoji_entities(units):
+            jumps.setdefault(start, (length, emoji_weight))  # a URL wins
+    invalid = _invalid_units()
     weighted, valid_display, valid = 0, 0, True
-    i = 0
-    while i < len(units):
-        if i in url_ends:
-            weighted += int(config["transformedURLLength"]) * scale
-            i += url_ends[i] - 1
-        elif config.get("emojiParsingEnabled") and i in emoji_ends:
-            weighted += int(config["defaultWeight"])
-            i += emoji_ends[i] - 1
+    i, size = 0, len(units)
+    while i < size:
+        jump = jumps.get(i)
+        if jump is not None:
+            weighted += jump[1]
+            i += jump[0] - 1
         else:
-            i += 1 if _is_surrogate_pair(units, i) else 0
-            weighted += _weight(units[i], config)
-        if valid:
-            valid = not data.invalid_chars.search(units[i:i + 1])
+            if _is_surrogate_pair(units, i):
+                i += 1
+            weighted += weights[ord(units[i])]
+        if valid:  # one code unit per step is tested, as in twitter-text
+            valid = units[i] not in invalid
         if valid and weighted <= limit * scale:
             valid_display = i
         i += 1

@@ -25,6 +25,14 @@ def _since() -> datetime:
     return datetime.now(UTC) - timedelta(seconds=5)
 
 
+def test_kits__cover_every_source_that_can_be_answered() -> None:
+    from connectors import registry
+    from tests.connectors.replies.conftest import KITS
+
+    assert set(KITS) == set(registry.PUBLISH_SOURCES)
+    assert registry.load_publisher("rss") is None
+
+
 def test_publish__posts_one_reply_that_find_returns(kit: Kit) -> None:
     publisher = build(kit)
     since = _since()
