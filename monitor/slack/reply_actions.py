@@ -12,7 +12,9 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from connectors.registry import source_title
+from monitor import triage
 from monitor.errors import DeliveryError
+from monitor.models import Status
 from monitor.replies import copy as reply_copy
 from monitor.replies import flow
 from monitor.replies.publishing import Publishing, Reach
@@ -60,8 +62,12 @@ class ReplyHandlers:
 
     def request(self, view: CaseView, *, user: str, text: str, follow_up: bool = False
                 ) -> flow.Step:
-        """Store the request (and queue the reply, or the approval message) in one change."""
+        """Store the request (and queue the reply, or the approval message) in one change.
+        Whoever answers an unclaimed case claims it first (audited as a claim), so nobody is
+        reminded that it waits; one a colleague has stays theirs."""
         group = self.approval_group(view)
+        if view.case.status == Status.NEW:
+            triage.claim(self.store, view.case.id, actor=user, at=self._now())
 
         def ask(v: CaseView, attempt: int) -> list[dict[str, Any]]:
             row = approval_row(v, attempt=attempt, group=group or "", drafter=user, text=text)

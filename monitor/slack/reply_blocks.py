@@ -8,7 +8,7 @@ from typing import Any
 from connectors.registry import source_title
 from monitor.models import Status
 from monitor.readmodels import Case, StoredMention
-from monitor.replies.flow import SENDABLE, ReplyState
+from monitor.replies.flow import SENDABLE
 from monitor.replies.notices import Notice, Outcome
 from monitor.replies.publishing import Publishing, answerable
 from monitor.slack import copy
@@ -121,7 +121,3 @@ def notice_text(notice: Notice, stored: StoredMention) -> str:
     original = link(stored.mention.url, "the original post")
     return copy.NOTICE_FAILED.format(why=why.format(platform=platform, message=message,
                                                     original=original))
-
-
-def replied_state(case: Case) -> bool:
-    return case.reply_state == ReplyState.REPLIED

@@ -112,8 +112,10 @@ def test_send_button__signed_click_posts_once_and_the_message_shows_who_and_wher
     assert f"<https://x.test/brand/status/{posted.platform_id}|view the reply on X>" in section
     (notice,) = thread(slack, msg)
     assert notice.text.startswith(f"✅ Replied on X by <@{SAM}>")
-    assert [e.action for e in store.case_events(case_id)][-2:] == ["reply_requested", "replied"]
-    assert store.get_case(case_id).case.status == "new"  # type: ignore[union-attr]
+    assert [e.action for e in store.case_events(case_id)][-3:] == \
+        ["claimed", "reply_requested", "replied"]  # answering an unclaimed case claims it
+    case = store.get_case(case_id).case  # type: ignore[union-attr]
+    assert (case.status, case.owner) == ("claimed", SAM)  # handling stays a separate click
 
 
 def test_send_button__approval_by_another_member_of_the_group_then_sent(
@@ -151,8 +153,9 @@ def test_send_button__approval_by_another_member_of_the_group_then_sent(
     assert len(publisher.platform.replies) == 1
     assert reply_section(msg)["text"]["text"].startswith(f"*Replied by <@{SAM}>*")
     events = [(e.action, e.actor) for e in store.case_events(case_id)
-              if e.action.startswith("repl")]
-    assert events == [("reply_requested", SAM), ("reply_approved", LEE), ("replied", SAM)]
+              if e.action.startswith("repl") or e.action == "claimed"]
+    assert events == [("claimed", SAM), ("reply_requested", SAM), ("reply_approved", LEE),
+                      ("replied", SAM)]
 
 
 def test_send_button__a_rejected_reply_is_never_posted_and_can_be_sent_again(
