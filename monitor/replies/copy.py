@@ -49,7 +49,7 @@ ERROR_BUSY = {
     "awaiting": "An earlier draft is waiting for approval in the thread; approve or reject it "
                 "first.",
     "sending": "A reply is being posted right now; wait for the result in the thread.",
-    "replied": "This case was already answered.",
+    "replied": "This case was already answered; an edit can only be sent as a follow-up.",
     "ignored": "This mention is not triaged in Slack.",
     "missing": "This case no longer exists.",
     "decided": "The case changed while you were editing; close this and try again.",

@@ -57,8 +57,8 @@ FEEDBACK = {
 BUTTON_SEND = "Send suggested reply"
 BUTTON_ANSWER_ON = "Answer on {platform} ↗"
 SEND_CONFIRM_TITLE = "Post this reply?"
-SEND_CONFIRM_TEXT = "Posted publicly on {platform} as the brand's account:\n\n{text}"
-SEND_CONFIRM_APPROVAL = "Sent to the approvers first; it goes out on {platform} once approved."
+SEND_CONFIRM_TEXT = ("Goes out publicly on {platform} as the brand's account (after approval "
+                     "where your team asks for one):\n\n{text}")
 SEND_CONFIRM_YES = "Send"
 SEND_CONFIRM_NO = "Not yet"
 REPLY_HEADER = {

@@ -173,6 +173,9 @@ def register(app: App, *, store: Store, replies: ReplyHandlers | None = None) ->
             refuse(copy.ERROR_BUSY["awaiting" if found.case.reply_state ==
                                    ReplyState.AWAITING_APPROVAL else "sending"])
             return
+        if found.case.reply_state == ReplyState.REPLIED:  # the message shows what was posted
+            refuse(copy.ERROR_BUSY["replied"])
+            return
         size, _limit = publishing.length(text, mention.source)
         saved = store.transition(
             found.case.id, actor=user, action="reply_edited", to_status=None,

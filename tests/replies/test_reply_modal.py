@@ -289,3 +289,25 @@ def test_reply_submit__with_an_approval_rule_asks_the_group_instead(
     resp = app.dispatch(signed(submission(case_id, "Edited meanwhile")))  # plain Save
     assert "waiting for approval" in errors(resp)[BLOCK_ID]
     assert store.get_case(case_id).case.reply_final == "Sorry!"  # type: ignore[union-attr]
+
+
+def test_reply_submit__after_the_reply_went_out_an_edit_is_a_follow_up_or_nothing(
+        store: Store, slack: FakeSlack, executor: Executor) -> None:
+    from monitor.replies import flow
+
+    app = sender(store, slack, executor, MemoryPublisher())
+    case_id = case(store)
+    flow.request(store, case_id, actor=AGENT, text="Sorry!", source="x", approval_group=None)
+    flow.record_replied(store, case_id, attempt=1, platform_id="p1", url=None,
+                        published_at=None, reconciled=False)
+    resp = app.dispatch(signed(send_submission(case_id, "Changed", save_only=True)))
+    assert "only be sent as a follow-up" in errors(resp)[BLOCK_ID]
+    assert store.get_case(case_id).case.reply_final == "Sorry!"  # type: ignore[union-attr]
+    app.dispatch(signed(click(case_id)))
+    executor.drain()
+    assert "sending posts another public reply" in \
+        opened_view(slack)["blocks"][-1]["elements"][0]["text"]
+    app.dispatch(signed(send_submission(case_id, "One more thing: it shipped today.")))
+    executor.drain()
+    case_now = store.get_case(case_id).case  # type: ignore[union-attr]
+    assert (case_now.reply_state, case_now.reply_attempt) == ("queued", 2)

@@ -290,3 +290,17 @@ def test_send_button__over_socket_mode_queues_the_reply(
         service.stop()
         ws.close()
     assert store.get_case(case_id).case.reply_state == "queued"  # type: ignore[union-attr]
+
+
+def test_send_button__the_drafter_may_withdraw_a_draft_without_being_an_approver(
+        store: Store, worker: OutboxWorker, slack: FakeSlack, settings: Settings,
+        client: WebClient, executor: TrackingExecutor, publisher: MemoryPublisher) -> None:
+    slack.usergroups[LEADS] = [LEE]  # Sam is not an approver
+    bolt = bolt_for(store, settings, client, executor, publishing(publisher, approval=True))
+    case_id, msg = post_case(store, worker, slack)
+    click(bolt, executor, send_click(msg, user=SAM))
+    worker.drain()
+    (ask,) = thread(slack, msg)
+    click(bolt, executor, approval_click(ask, REJECT, user=SAM))
+    assert store.get_case(case_id).case.reply_state == "declined"  # type: ignore[union-attr]
+    assert store.case_events(case_id)[-1].actor == SAM
