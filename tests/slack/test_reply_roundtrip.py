@@ -110,7 +110,10 @@ def test_reply_round_trip__reply_send_approve_puts_exactly_one_reply_on_the_plat
     (ask,) = thread(slack, msg)
     click(bolt, executor, approval_click(ask, APPROVE, user=LEE))
 
+    started = _time.perf_counter()
     assert replies.run_once().sent == 1
+    print(f"\n{kit.name}: publish through the real client + record: "
+          f"{1000 * (_time.perf_counter() - started):.1f} ms")
     assert replies.run_once().sent == 0
     outbox.drain()
     assert kit.fake.replies_to(kit.target.external_id) == [text]
@@ -184,7 +187,10 @@ def test_reply_round_trip__killed_between_the_platforms_answer_and_our_commit_po
     publishing = build_publishing(settings, environ=kit.env, sources=[kit.name])
     restarted = ReplyWorker(store=store, publishing=publishing, settings=settings.outbox)
     assert restarted.run_once().sent == 0  # its lease has not run out: maybe still working
+    started = _time.perf_counter()
     stats = restarted.run_once(now=utcnow() + LEASE + timedelta(seconds=1))
+    print(f"\n{kit.name}: reconcile after kill -9 (find + record): "
+          f"{1000 * (_time.perf_counter() - started):.1f} ms")
     assert (stats.sent, stats.reconciled) == (1, 1)
     assert kit.fake.replies_to(kit.target.external_id) == [text]  # still exactly one
     case, _ = store.get_case(case_id)  # type: ignore[misc]
