@@ -154,6 +154,14 @@ class Settings(_Strict):
     # `replies.approval`: who must approve a reply before it goes out
     replies: RepliesSettings = RepliesSettings()
 
+    @field_validator("replies", mode="before")
+    @classmethod
+    def _replies(cls, v: Any) -> Any:
+        # the platforms' own section model (connectors.replies.options) is accepted as it is
+        if isinstance(v, PlatformReplies) and not isinstance(v, RepliesSettings):
+            return v.model_dump()
+        return v
+
     @field_validator("log_level")
     @classmethod
     def _level(cls, v: str) -> str:
