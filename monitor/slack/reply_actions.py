@@ -122,7 +122,11 @@ class ReplyHandlers:
         group = self._group_of(view.case.id, number) or self.approval_group(view)
         approving = action.get("action_id") == APPROVE
         withdrawing = not approving and user == view.case.reply_by
-        if group and not withdrawing:
+        if not withdrawing:
+            if not group:  # no group to ask: nobody may approve (fail closed)
+                ephemeral.tell(body, client, copy.APPROVERS_UNKNOWN.format(
+                    error="no approver group recorded"))
+                return
             try:
                 member = self.approvers.is_member(group, user)
             except DeliveryError as e:
