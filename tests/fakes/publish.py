@@ -83,3 +83,4 @@ class Kit:
     refusals: set[str] = field(default_factory=set)  # duplicate, target_deleted, locked, …
     write_access: str = ""  # a word the 403 message must contain (scope / role / permission)
     deleted_reason: str = "target_deleted"  # PublishRejected.reason when the target is gone
+    replaces: bool = False  # one reply per review: a new one replaces ours

@@ -137,4 +137,4 @@ def kit(server: FakeServer, tmp_path: Path) -> Kit:
                    serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                    serialization.NoEncryption()).decode().splitlines()[1]],
                refusals={"review_removed"}, write_access="Reply to reviews",
-               deleted_reason="review_removed")
+               deleted_reason="review_removed", replaces=True)

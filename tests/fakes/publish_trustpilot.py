@@ -91,4 +91,4 @@ def kit(server: FakeServer) -> Kit:
                secrets=[ENV["TRUSTPILOT_API_SECRET"], ENV["TRUSTPILOT_PASSWORD"],
                         ENV["TRUSTPILOT_API_KEY"], TOKEN],
                refusals={"review_removed"}, write_access="business user",
-               deleted_reason="review_removed")
+               deleted_reason="review_removed", replaces=True)
