@@ -1,8 +1,9 @@
 """The composition root: every part the daemon runs is built here from Settings and Secrets.
 
 Read this file to see the whole daemon: the store, the rules watcher, the classifier, the reply
-suggester, the pipeline, Slack delivery and its outbox worker, the enabled connectors, and the
-jobs and services the parts hand over (reminders, digest, spike alerts, Socket Mode). `cli run`
+suggester, the pipeline, Slack delivery and its outbox worker, the enabled connectors, the
+publishers that post replies and their worker, and the jobs and services the parts hand over
+(reminders, digest, spike alerts, replies, Socket Mode). `cli run`
 and `demo` both call `build_app` and `build_daemon`; nothing else assembles these parts."""
 
 from __future__ import annotations
@@ -26,11 +27,14 @@ from monitor.errors import ConfigError, NotConfigured
 from monitor.jobs import Job, Service
 from monitor.pipeline import Pipeline
 from monitor.replies import build_suggester
+from monitor.replies.publishing import Publishing, build_publishing
+from monitor.replies.sender import ReplyWorker
 from monitor.reports.jobs import report_jobs
 from monitor.rules.watcher import RulesWatcher
 from monitor.slack.delivery import Delivery, SlackDelivery, TerminalDelivery
 from monitor.slack.outbox import OutboxWorker
 from monitor.slack.reminders import reminder_jobs
+from monitor.slack.reply_notices import notice_row
 from monitor.slack.socket import socket_service
 from monitor.store import Store
 
@@ -49,12 +53,15 @@ class App:
     pipeline: Pipeline
     delivery: Delivery
     outbox: OutboxWorker
+    publishing: Publishing = field(default_factory=Publishing)
+    replies: ReplyWorker | None = None
     connectors: dict[str, Connector] = field(default_factory=dict)
     not_enabled: dict[str, str] = field(default_factory=dict)
 
     def close(self) -> None:
         for c in self.connectors.values():
             c.close()
+        self.publishing.close()
         self.store.close()
 
 
@@ -128,15 +135,26 @@ def build_app(settings: Settings, *, secrets: Secrets | None = None,
     outbox = OutboxWorker(store=store, delivery=delivery, settings=settings.outbox,
                           slack=settings.slack)
     connectors, skipped = build_connectors(settings, environ=secrets)
+    # replies go out as the brand's own accounts, on the sources this daemon polls
+    publishing = build_publishing(settings, environ=secrets, sources=list(connectors))
+    replies = ReplyWorker(store=store, publishing=publishing, settings=settings.outbox,
+                          notify=notice_row)
     return App(settings=settings, secrets=secrets, store=store, rules=rules,
                classifier=classifier, pipeline=pipeline, delivery=delivery, outbox=outbox,
-               connectors=connectors, not_enabled=skipped)
+               publishing=publishing, replies=replies, connectors=connectors,
+               not_enabled=skipped)
 
 
 def app_jobs(app: App, *, clock: Callable[[], datetime] = utcnow) -> list[Job]:
-    """The periodic jobs of the parts: Slack reminders, the weekly digest, spike alerts."""
+    """The periodic jobs of the parts: Slack reminders, the weekly digest, spike alerts, and
+    the reply worker (it delivers the outbox's platform replies; the thread lines it queues
+    go out with the Slack outbox)."""
     jobs = [*reminder_jobs(app.store, app.settings.slack, clock=clock),
             *report_jobs(app.store, app.settings, clock=clock)]
+    if app.replies is not None:
+        worker = app.replies
+        jobs.append(Job("replies", lambda: worker.run_once(now=clock()),
+                        app.settings.outbox.interval))
     for job in jobs:
         logger.info("job %s every %.0fs", job.name, job.seconds)
     return jobs
@@ -146,7 +164,8 @@ def app_services(app: App) -> list[Service]:
     """Long-running services beside the scheduler: Slack Socket Mode when configured."""
     socket = socket_service(store=app.store, slack=app.settings.slack,
                             bot_token=app.secrets.get("SLACK_BOT_TOKEN"),
-                            app_token=app.secrets.get("SLACK_APP_TOKEN"))
+                            app_token=app.secrets.get("SLACK_APP_TOKEN"),
+                            publishing=app.publishing)
     return [socket] if socket else []
 
 

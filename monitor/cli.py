@@ -10,6 +10,7 @@ from typing import Annotated
 
 import typer
 
+from monitor.accounts.commands import app as accounts_app
 from monitor.classify.commands import app as model_app
 from monitor.errors import MonitorError
 from monitor.reports.commands import report
@@ -27,6 +28,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(rules_app, name="rules")
 app.add_typer(model_app, name="model")
 app.add_typer(slack_app, name="slack")
+app.add_typer(accounts_app, name="accounts")
 app.command("report")(report)
 
 NO_SOURCE = ("no source is enabled: set sources.<name>.enabled in the config "

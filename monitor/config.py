@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any, Literal
@@ -11,6 +12,7 @@ import platformdirs
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from connectors.options import common_options
+from connectors.replies.options import RepliesSettings as PlatformReplies
 from monitor import safeyaml
 from monitor.errors import ConfigError, YamlError
 
@@ -30,6 +32,20 @@ SECRET_ENV = (
     "REDDIT_PASSWORD",
     "X_BEARER_TOKEN",
     "TRUSTPILOT_API_KEY",
+    # publishing replies as the brand's own accounts (connectors/replies, deploy/ACCOUNTS.md)
+    "X_API_KEY",
+    "X_API_SECRET",
+    "X_ACCESS_TOKEN",
+    "X_ACCESS_TOKEN_SECRET",
+    "X_USER_TOKEN",
+    "GOOGLE_PLAY_SERVICE_ACCOUNT",
+    "ASC_KEY_ID",
+    "ASC_ISSUER_ID",
+    "ASC_PRIVATE_KEY",
+    "TRUSTPILOT_API_SECRET",
+    "TRUSTPILOT_USERNAME",
+    "TRUSTPILOT_PASSWORD",
+    "TRUSTPILOT_ACCESS_TOKEN",
 )
 _SECRET_KEYS = {"token", "bot_token", "app_token", "signing_secret", "client_secret", "api_key",
                 "bearer_token", "password", "secret"}
@@ -88,6 +104,36 @@ class ReportSettings(_Strict):
     spike_channel: str | None = None
 
 
+class ApprovalRule(_Strict):
+    """Replies drafted for `brands` (empty: every brand) and `labels` (empty: every label) go
+    out only after a member of the Slack user group `group` other than the drafter approves
+    them in Slack. The first rule that matches a case applies."""
+
+    group: str  # user group id (S0123…), see `brand-monitor slack check`
+    brands: list[str] = Field(default_factory=list)
+    labels: list[Literal["complaint", "question", "praise", "other"]] = Field(
+        default_factory=list)
+
+    @field_validator("group")
+    @classmethod
+    def _group_id(cls, v: str) -> str:
+        if not re.fullmatch(r"S[A-Z0-9]{2,}", v):
+            raise ValueError("must be a Slack user group id such as S0123ABCD (a handle like "
+                             "@care-leads is not enough: Slack lists members by id)")
+        return v
+
+    def applies(self, *, brand: str | None, label: str) -> bool:
+        return (not self.brands or brand in self.brands) and \
+            (not self.labels or label in self.labels)
+
+
+class RepliesSettings(PlatformReplies):
+    """The platforms' sections (connectors.replies.options) and the approval rules."""
+
+    # who must approve a reply before it is posted on the platform (none: the drafter sends)
+    approval: list[ApprovalRule] = Field(default_factory=list)
+
+
 class Settings(_Strict):
     data_dir: Path = Field(
         default_factory=lambda: Path(platformdirs.user_data_dir("brand-monitor"))
@@ -106,6 +152,17 @@ class Settings(_Strict):
     slack: SlackSettings = SlackSettings()
     outbox: OutboxSettings = OutboxSettings()
     reports: ReportSettings = ReportSettings()
+    # `replies.<source>`: endpoints of the platforms our replies are posted on;
+    # `replies.approval`: who must approve a reply before it goes out
+    replies: RepliesSettings = RepliesSettings()
+
+    @field_validator("replies", mode="before")
+    @classmethod
+    def _replies(cls, v: Any) -> Any:
+        # the platforms' own section model (connectors.replies.options) is accepted as it is
+        if isinstance(v, PlatformReplies) and not isinstance(v, RepliesSettings):
+            return v.model_dump()
+        return v
 
     @field_validator("log_level")
     @classmethod

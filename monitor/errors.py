@@ -119,6 +119,54 @@ class DeliveryError(MonitorError):
         super().__init__(message)
 
 
+class PublishError(MonitorError):
+    """Our reply could not be posted on a platform. `source` names the platform; `retryable`
+    says whether the outbox may try again later (after reconciling with `Publisher.find`)."""
+
+    retryable: bool = False
+
+    def __init__(self, source: str, message: str) -> None:
+        self.source = source
+        super().__init__(f"{source}: {message}")
+
+
+class PublishRateLimited(PublishError):
+    """The platform asked us to wait `retry_after` seconds before posting again."""
+
+    retryable = True
+
+    def __init__(self, source: str, retry_after: float, message: str = "rate limited") -> None:
+        self.retry_after = retry_after
+        super().__init__(source, f"{message}; retry in {retry_after:.0f}s")
+
+
+class PublishAuthError(PublishError):
+    """401/403: the account's credentials are rejected or lack write access. `missing` names
+    the scope, role or environment variable to fix. Not retryable until the config changes."""
+
+    def __init__(self, source: str, message: str, *, missing: str | None = None) -> None:
+        self.missing = missing
+        super().__init__(source, message)
+
+
+class PublishRejected(PublishError):
+    """The platform refused this reply for good. `reason` is one of REASONS."""
+
+    REASONS = frozenset({"duplicate", "target_deleted", "locked", "review_removed", "too_long",
+                         "other"})
+
+    def __init__(self, source: str, reason: str, message: str) -> None:
+        self.reason = reason if reason in self.REASONS else "other"
+        super().__init__(source, message)
+
+
+class PublishUnavailable(PublishError):
+    """5xx, timeout or dropped connection: the reply MAY have been posted. Retryable, but the
+    caller reconciles with `Publisher.find` before sending again."""
+
+    retryable = True
+
+
 class ModelError(MonitorError):
     """The classifier model could not be loaded or trained (missing artifact, no hub access)."""
 

@@ -62,6 +62,14 @@ class Case:
     reminded_at: datetime | None = None
     reminders: int = 0
     reopened: int = 0
+    # the public reply (monitor.replies.flow): the current attempt and what the platform answered
+    reply_state: str | None = None
+    reply_attempt: int = 0
+    reply_by: str | None = None  # Slack user id of who drafted (and so answered) it
+    replied_at: datetime | None = None
+    reply_url: str | None = None
+    reply_platform_id: str | None = None
+    reply_error: str | None = None
 
 
 class CaseView(NamedTuple):
@@ -164,9 +172,11 @@ class CaseFact:
     label: str
     priority: int
     status: str
-    created_at: datetime
+    created_at: datetime  # when the case was opened (the mention fetched)
     reopened: int
     events: tuple[EventFact, ...]
+    posted_at: datetime | None = None  # when the customer posted (the mention's created_at)
+    fetched_at: datetime | None = None  # when we fetched the mention
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,6 +187,7 @@ class Facts:
     mentions: list[MentionFact]
     cases: list[CaseFact]  # actionable cases only
     previous_praise: int
+    backlog: tuple[CaseFact, ...] = ()  # actionable cases open now, whenever posted (no events)
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,7 +10,8 @@ import pytest
 
 from tests.fakes.server import FakeServer
 
-_SECRET_PREFIXES = ("SLACK_", "REDDIT_", "X_", "TRUSTPILOT_", "BRAND_MONITOR_", "HTTPS_PROXY",
+_SECRET_PREFIXES = ("SLACK_", "REDDIT_", "X_", "TRUSTPILOT_", "GOOGLE_PLAY_", "ASC_",
+                    "BRAND_MONITOR_", "HTTPS_PROXY",
                     "HTTP_PROXY", "https_proxy", "http_proxy")
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")

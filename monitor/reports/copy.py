@@ -23,6 +23,18 @@ TABLE_DAY_RESPONSE = "median first response"
 TABLE_AUTHORS = "Most active authors"
 TABLE_SUMMARY = ("{answered} of {cases} cases answered · within target {within} · "
                  "resolved at first contact {fcr} of {handled} handled")
+TABLE_PUBLIC = "Public replies and handling (complaints and questions)"
+TABLE_PUBLIC_ROWS = {"posted": "first public response (posted → our reply)",
+                     "fetched": "  … from our fetch (fetched → our reply)",
+                     "handle": "handle time (claim → handled)"}
+TABLE_PUBLIC_SUMMARY = ("{replied} of {cases} cases answered publicly · within target {within} · "
+                        "reopened {rate} ({reopened} of {closed} closed)")
+TABLE_PUBLIC_TARGETS = "Answered publicly within target"
+TABLE_AGENTS = "Agents"
+TABLE_AGENT_COLUMNS = ("agent", "claimed", "handled", "replied", "approved",
+                       "median public response", "median handle time")
+TABLE_BACKLOG = "Open backlog by age ({n} open now)"
+TABLE_BACKLOG_COLUMNS = ("age", "cases", "by priority")
 NO_VALUE = "–"
 
 # -- chart ------------------------------------------------------------------------------------
@@ -43,6 +55,10 @@ DIGEST_RESPONSE = ("First response (median) *{median}*{change} · p90 {p90} · "
                    "answered within target *{share}*")
 DIGEST_NO_RESPONSE = "No complaint or question was claimed or handled this week."
 DIGEST_FCR = "Resolved at first contact: *{share}* of {n} handled"
+DIGEST_PUBLIC = ("Public replies *{n}* · first public response (median) *{median}* "
+                 "(from our fetch {fetched}) · within target *{share}*")
+DIGEST_TEAM = "Handle time (median) *{handle}* · reopened {rate} · open now *{backlog}*{oldest}"
+DIGEST_OLDEST = " ({n} older than a day)"
 DIGEST_BRANDS = "By brand: {parts}"
 DIGEST_QUOTES = "*Best praise this week*"
 DIGEST_NO_QUOTES = "_No praise this week._"

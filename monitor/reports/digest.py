@@ -103,12 +103,33 @@ def digest_text(this: Report, last: Report, praise: Sequence[Quote]) -> str:
     if this.handled:
         lines.append(copy.DIGEST_FCR.format(share=copy.percent(this.first_contact_resolution),
                                             n=this.handled))
+    lines += team_lines(this)
     if this.by_brand:
         lines.append(copy.DIGEST_BRANDS.format(parts=" · ".join(
             f"{escape(b)} {n}" for b, n in this.by_brand.items())))
     lines += ["", copy.DIGEST_QUOTES]
     lines += [quote_lines(q) for q in praise] or [copy.DIGEST_NO_QUOTES]
     return "\n".join(lines)
+
+
+def team_lines(r: Report) -> list[str]:
+    """Public replies and the team's work: first public response, handle time, reopen rate
+    and the open backlog (README.md: "Public replies and the team")."""
+    lines = []
+    pub = r.public_response
+    if pub.count:
+        due = sum(t.due for t in r.public_within_target)
+        lines.append(copy.DIGEST_PUBLIC.format(
+            n=pub.count, median=copy.duration(pub.median_seconds),
+            fetched=copy.duration(r.public_response_from_fetch.median_seconds),
+            share=copy.percent(r.public_within_target_share) if due else copy.NO_VALUE))
+    old = sum(b.cases for b in r.backlog if b.from_hours >= 24)
+    if r.handle_time.count or r.closed or r.open_backlog:
+        lines.append(copy.DIGEST_TEAM.format(
+            handle=copy.duration(r.handle_time.median_seconds if r.handle_time.count else None),
+            rate=copy.percent(r.reopen_rate) if r.closed else copy.NO_VALUE,
+            backlog=r.open_backlog, oldest=copy.DIGEST_OLDEST.format(n=old) if old else ""))
+    return lines
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,7 +16,7 @@ from monitor.errors import ConfigError
 from monitor.periods import parse_period
 from monitor.readmodels import Window
 from monitor.reports import copy
-from monitor.reports.metrics import Report, build_report
+from monitor.reports.metrics import Durations, Report, Target, build_report
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -42,6 +42,17 @@ def write_png(report: Report, path: Path) -> None:
     except OSError as e:
         raise ConfigError(copy.BAD_PNG.format(path=path, reason=e.strerror or e),
                           key="--png") from e
+
+
+def _targets(title: str, rows: list[Target], console: Console) -> None:
+    targets = Table(title=title, title_justify="left")
+    for col in ("priority", "target", "cases", "due", "within", "share"):
+        targets.add_column(col, justify="left" if col == "priority" else "right")
+    for t in rows:
+        targets.add_row(t.priority, copy.duration(t.target_minutes * 60), str(t.cases),
+                        str(t.due), str(t.within), copy.percent(t.share) if t.due else
+                        copy.NO_VALUE)
+    console.print(targets)
 
 
 def _counts(title: str, counts: dict[str, int], name: Callable[[str], str] = str) -> Table:
@@ -82,14 +93,8 @@ def print_report(r: Report, console: Console) -> None:
     console.print(copy.TABLE_SUMMARY.format(answered=r.answered, cases=r.cases, within=within,
                                             fcr=fcr, handled=r.handled))
 
-    targets = Table(title=copy.TABLE_TARGETS, title_justify="left")
-    for col in ("priority", "target", "cases", "due", "within", "share"):
-        targets.add_column(col, justify="left" if col == "priority" else "right")
-    for t in r.within_target:
-        targets.add_row(t.priority, copy.duration(t.target_minutes * 60), str(t.cases),
-                        str(t.due), str(t.within), copy.percent(t.share) if t.due else
-                        copy.NO_VALUE)
-    console.print(targets)
+    _targets(copy.TABLE_TARGETS, r.within_target, console)
+    print_team(r, console)
 
     days = Table(title=copy.TABLE_DAYS, title_justify="left")
     days.add_column("day")
@@ -111,3 +116,43 @@ def print_report(r: Report, console: Console) -> None:
                         copy.NO_VALUE if a.followers is None else f"{a.followers:,}",
                         ", ".join(f"{k} {v}" for k, v in sorted(a.labels.items())))
     console.print(authors)
+
+
+def _durations_row(table: Table, name: str, d: Durations) -> None:
+    table.add_row(name, str(d.count), copy.duration(d.median_seconds if d.count else None),
+                  copy.duration(d.p90_seconds if d.count else None))
+
+
+def print_team(r: Report, console: Console) -> None:
+    """Public replies, handle time, reopen rate, the agents and the open backlog."""
+    public = Table(title=copy.TABLE_PUBLIC, title_justify="left")
+    for col in ("", "cases", "median", "p90"):
+        public.add_column(col, justify="right" if col else "left")
+    _durations_row(public, copy.TABLE_PUBLIC_ROWS["posted"], r.public_response)
+    _durations_row(public, copy.TABLE_PUBLIC_ROWS["fetched"], r.public_response_from_fetch)
+    _durations_row(public, copy.TABLE_PUBLIC_ROWS["handle"], r.handle_time)
+    console.print(public)
+    due = sum(t.due for t in r.public_within_target)
+    console.print(copy.TABLE_PUBLIC_SUMMARY.format(
+        replied=r.public_response.count, cases=r.cases,
+        within=copy.percent(r.public_within_target_share) if due else copy.NO_VALUE,
+        rate=copy.percent(r.reopen_rate) if r.closed else copy.NO_VALUE,
+        reopened=r.reopened, closed=r.closed))
+    _targets(copy.TABLE_PUBLIC_TARGETS, r.public_within_target, console)
+
+    agents = Table(title=copy.TABLE_AGENTS, title_justify="left")
+    for i, col in enumerate(copy.TABLE_AGENT_COLUMNS):
+        agents.add_column(col, justify="left" if i == 0 else "right")
+    for a in r.agents:
+        agents.add_row(escape(a.agent), str(a.claimed), str(a.handled), str(a.replied),
+                       str(a.approved), copy.duration(a.public_response_median_seconds),
+                       copy.duration(a.handle_median_seconds))
+    console.print(agents)
+
+    backlog = Table(title=copy.TABLE_BACKLOG.format(n=r.open_backlog), title_justify="left")
+    for i, col in enumerate(copy.TABLE_BACKLOG_COLUMNS):
+        backlog.add_column(col, justify="right" if i == 1 else "left")
+    for b in r.backlog:
+        backlog.add_row(b.age, str(b.cases),
+                        ", ".join(f"{p} {n}" for p, n in b.by_priority.items()))
+    console.print(backlog)

@@ -10,15 +10,17 @@ from typing import TYPE_CHECKING, Any
 
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 
 from monitor import triage
 from monitor.config import Settings
 from monitor.errors import DeliveryError, NotConfigured
-from monitor.slack import copy, reply_modal
+from monitor.replies.publishing import Publishing
+from monitor.slack import copy, ephemeral, reply_actions, reply_modal
+from monitor.slack.approvers import ApproverGroups
 from monitor.slack.blocks import CHANGE_LABEL, CLAIM, HANDLED, NOT_RELEVANT, REOPEN
 from monitor.slack.delivery import SlackDelivery
 from monitor.slack.refresh import refresh_message, settle_updates
+from monitor.slack.reply_actions import ReplyHandlers
 
 if TYPE_CHECKING:
     from monitor.config import SlackSettings
@@ -114,15 +116,7 @@ class TriageHandlers:
 
     @staticmethod
     def tell(body: dict[str, Any], client: WebClient, text: str) -> None:
-        channel = (body.get("channel") or {}).get("id") or \
-            (body.get("container") or {}).get("channel_id")
-        if not channel:
-            return
-        try:
-            client.chat_postEphemeral(channel=channel, user=body["user"]["id"], text=text)
-        except SlackApiError as e:
-            logger.warning("could not tell %s privately: %s", body["user"]["id"],
-                           e.response.get("error"))
+        ephemeral.tell(body, client, text)
 
 
 def _case_id(value: Any) -> int | None:
@@ -142,11 +136,13 @@ def build_bolt_app(
     listener_executor: Executor | None = None,
     clock: Callable[[], datetime] | None = None,
     token_verification: bool = True,
+    publishing: Publishing | None = None,
 ) -> App:
-    """The bolt App with every triage listener, posting with `client` (or a client for the bot
-    `token`). In HTTP mode bolt verifies each request's signature with `signing_secret` and
-    answers 401 to anything unsigned; Socket Mode requests come over the app-token websocket
-    and need no signature (pass "")."""
+    """The bolt App with every triage and reply listener, posting with `client` (or a client
+    for the bot `token`). In HTTP mode bolt verifies each request's signature with
+    `signing_secret` and answers 401 to anything unsigned; Socket Mode requests come over the
+    app-token websocket and need no signature (pass ""). `publishing`: the platforms replies
+    can be sent to (their limits, approval rules); none: replies can only be saved."""
     slack = settings.slack if isinstance(settings, Settings) else settings
     token = token or (client.token if client else None)
     if not token:
@@ -165,6 +161,9 @@ def build_bolt_app(
     for action_id, func in BUTTONS.items():
         app.action(action_id)(handlers.button(func))
     app.action(CHANGE_LABEL)(handlers.label)
-    reply_modal.register(app, store=store)
+    replies = ReplyHandlers(store=store, publishing=publishing or Publishing(),
+                            approvers=ApproverGroups(client), push=handlers.push, clock=clock)
+    reply_actions.register(app, replies)
+    reply_modal.register(app, store=store, replies=replies)
     return app
 

@@ -9,7 +9,7 @@ from typing import Any
 from connectors.registry import source_title
 from monitor.models import LABELS, Status
 from monitor.readmodels import Case, CaseView, StoredMention
-from monitor.slack import copy
+from monitor.slack import copy, reply_blocks
 from monitor.slack.text import escape, link, quote, truncate
 
 # action_ids the interactive app listens for; the button value is the case id
@@ -92,11 +92,16 @@ def render_case(case: Case, stored: StoredMention, *, max_text_chars: int = 1500
     ]
     reply = case.reply_final or case.reply_text
     if reply:
-        reply_md = f"{copy.SUGGESTED_REPLY}\n```{escape(reply)}```"
+        reply_md = f"{reply_blocks.header(case, mention.source)}\n```{escape(reply)}```"
         if case.kb_url:
             kb = link(case.kb_url, case.kb_entry or "entry")
             reply_md += "\n" + copy.KB_SOURCE.format(link=kb)
-        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": reply_md[:2900]}})
+        section: dict[str, Any] = {"type": "section", "block_id": f"reply:{case.id}",
+                                   "text": {"type": "mrkdwn", "text": reply_md[:2900]}}
+        button = reply_blocks.accessory(case, stored)
+        if button is not None:
+            section["accessory"] = button
+        blocks.append(section)
     blocks.append({"type": "context",
                    "elements": [{"type": "mrkdwn", "text": status_line(case)}]})
     blocks.append({"type": "actions", "block_id": f"case:{case.id}",

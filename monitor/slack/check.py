@@ -78,6 +78,12 @@ def run_check(client: WebClient, settings: Settings, *, app_token: str | None,
     out.extend(_channels(client, routed_channels(settings), can_join="channels:join" in granted))
     if settings.slack.oncall_group:
         out.append(_group(client, settings.slack.oncall_group))
+    if settings.replies.approval:  # approvers are looked up with usergroups:read
+        if header is not None and "usergroups:read" not in granted:
+            out.append(Finding(False, copy.CHECK["approval_scope"]))
+        else:
+            for group in dict.fromkeys(rule.group for rule in settings.replies.approval):
+                out.append(_approvers(client, group))
     out.append(Finding(True, copy.CHECK["socket_mode"] if app_token and settings.slack.socket_mode
                        else copy.CHECK["http_mode"] if signing_secret
                        else copy.CHECK["no_interactivity"]))
@@ -111,6 +117,18 @@ def _channels(client: WebClient, wanted: list[str], *, can_join: bool) -> list[F
         else:
             out.append(Finding(False, copy.CHECK["channel_invite"].format(channel=channel)))
     return out
+
+
+def _approvers(client: WebClient, group: str) -> Finding:
+    """A replies.approval group: it must exist and have members, or no reply is ever sent."""
+    try:
+        users = client.usergroups_users_list(usergroup=group).get("users") or []
+    except SlackApiError as e:
+        return Finding(False, copy.CHECK["approvers_missing"].format(group=group,
+                                                                      error=_error(e)))
+    if not users:
+        return Finding(False, copy.CHECK["approvers_empty"].format(group=group))
+    return Finding(True, copy.CHECK["approvers_ok"].format(group=group, n=len(users)))
 
 
 def _group(client: WebClient, group: str) -> Finding:

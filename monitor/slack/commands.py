@@ -47,18 +47,21 @@ def serve(
     """HTTP mode: answer Slack's button clicks at /slack/events (signatures verified)."""
     from monitor.config import Secrets, load_settings
     from monitor.logs import setup_logging
+    from monitor.replies.publishing import build_publishing
     from monitor.slack.app import build_bolt_app
     from monitor.slack.http import EVENTS_PATH, make_app_server
     from monitor.store import Store
 
-    signing_secret, token = _require(Secrets.from_environ(), "SLACK_SIGNING_SECRET",
-                                     "SLACK_BOT_TOKEN")
+    secrets = Secrets.from_environ()
+    signing_secret, token = _require(secrets, "SLACK_SIGNING_SECRET", "SLACK_BOT_TOKEN")
     try:
         settings = load_settings(config)
         setup_logging(settings.log_level)
         store = Store.from_settings(settings)
+        # the platforms' limits and which accounts are set up; the daemon posts the replies
+        publishing = build_publishing(settings, environ=secrets)
         bolt = build_bolt_app(store=store, settings=settings, token=token,
-                              signing_secret=signing_secret)
+                              signing_secret=signing_secret, publishing=publishing)
     except MonitorError as e:
         _fail(str(e))
     except Exception as e:  # bolt's auth.test failure (bad token, Slack unreachable)
@@ -73,6 +76,7 @@ def serve(
         pass
     finally:
         server.server_close()
+        publishing.close()
         store.close()
 
 

@@ -25,7 +25,6 @@ BUTTON_NOT_RELEVANT = "Not relevant"
 BUTTON_REOPEN = "Reopen"
 BUTTON_REPLY = "Reply…"
 CHANGE_LABEL = "Change label"
-SUGGESTED_REPLY = "*Suggested reply*"
 KB_SOURCE = "From the knowledge base: {link}"
 UNCERTAIN = "⚠️ low confidence — please check the label"
 CUT_NOTICE = "… (cut; read the whole post at the link)"
@@ -52,6 +51,55 @@ FEEDBACK = {
     "bad_label": "'{label}' is not a label brand-monitor knows.",
     "failed": "Sorry, that did not work ({error}). Please try again.",
 }
+# Public replies: the case message's reply section, its Send button, approval and thread lines.
+# {platform} is "X", "App Store" …; {who} a "<@U…>" mention; {when} a Slack date; {group} a
+# "<!subteam^S…>" mention; {message} the platform's own words (escaped).
+BUTTON_SEND = "Send suggested reply"
+BUTTON_ANSWER_ON = "Answer on {platform} ↗"
+SEND_CONFIRM_TITLE = "Post this reply?"
+SEND_CONFIRM_TEXT = ("Goes out publicly on {platform} as the brand's account (after approval "
+                     "where your team asks for one):\n\n{text}")
+SEND_CONFIRM_YES = "Send"
+SEND_CONFIRM_NO = "Not yet"
+REPLY_HEADER = {
+    "suggested": "*Suggested reply*",
+    "awaiting_approval": "*Reply waiting for approval* · drafted by {who}",
+    "queued": "*Sending the reply on {platform}…* · by {who}",
+    "replied": "*Replied by {who}* {when} · {link}",
+    "failed": "*Reply not posted* · {error}",
+    "declined": "*Reply not approved* · edit it with Reply… and send again",
+}
+REPLY_LINK = "view the reply on {platform}"
+APPROVAL_ASK = "{group} {who} wants to post this reply on {platform} as the brand:"
+APPROVAL_ASK_FALLBACK = "Approval needed: a reply on {platform} drafted by {who}"
+BUTTON_APPROVE = "Approve & send"
+BUTTON_REJECT = "Reject"
+APPROVED = "✅ Approved by {who} {when}; sending it on {platform}."
+REJECTED = "✋ Rejected by {who} {when}; nothing was posted."
+NOT_APPROVER = "Only members of {group} can approve or reject this reply."
+APPROVERS_UNKNOWN = ("Could not check who may approve ({error}); the app needs the "
+                     "usergroups:read scope.")
+SENT_FOR_APPROVAL = "Asked {group} to approve your reply in the thread."
+NOTICE_REPLIED = "✅ Replied on {platform} by {who}: {link}"
+NOTICE_RECONCILED = " (found on {platform} after an interruption; not posted twice)"
+NOTICE_FAILED = "⚠️ The reply was not posted. {why}"
+NOTICE_WHY = {
+    "duplicate": "{platform} refused it as a duplicate of a reply already there; change the "
+                 "wording and send again.",
+    "target_deleted": "The post was deleted on {platform}; there is nothing to reply to.",
+    "locked": "The thread is locked on {platform}; nobody can reply there.",
+    "review_removed": "The review was removed from {platform}; there is nothing to reply to.",
+    "too_long": "{platform} says it is too long; shorten it with Reply… and send again.",
+    "auth": "{platform} refused our account ({message}). An admin must fix its write access "
+            "(deploy/SLACK.md); then send again.",
+    "not_set_up": "{message}",
+    "unconfirmed": "{platform} never confirmed it ({message}). Check {original}; sending again "
+                   "looks for it first, so it cannot be posted twice.",
+    "other": "{platform} refused it: {message}",
+}
+NOTICE_RATE_LIMITED = ("⏳ {platform} asked us to slow down; the reply goes out by itself "
+                       "{when}.")
+
 # Reminder thread replies; {ping} is the on-call group or owner mention, {label} lower case.
 REMIND_UNCLAIMED = "{ping} :bell: This {label} has waited {minutes} min and nobody has claimed it."
 REMIND_UNCLAIMED_NO_GROUP = (":bell: This {label} has waited {minutes} min and nobody has "
@@ -77,6 +125,13 @@ CHECK = {
     "group_use_id": "slack.oncall_group is {group}; use the group id {id} instead",
     "group_missing": "slack.oncall_group {group} is not a user group of this workspace",
     "group_unchecked": "on-call group {group} not checked ({error})",
+    "approval_scope": "scope usergroups:read is missing: replies.approval needs it to check "
+                      "who may approve; add it and reinstall",
+    "approvers_ok": "reply approvers {group}: {n} member(s) can approve",
+    "approvers_empty": "reply approvers {group} has no members: replies needing approval "
+                       "would wait forever",
+    "approvers_missing": "reply approvers {group}: not usable ({error}); use the id of an "
+                         "existing user group",
     "socket_mode": "buttons: Socket Mode (SLACK_APP_TOKEN set) — `brand-monitor run` handles "
                    "them",
     "http_mode": "buttons: HTTP mode — run `brand-monitor slack serve` behind your public "

@@ -14,7 +14,7 @@ from monitor.clock import utcnow
 from monitor.errors import DeliveryError
 from monitor.slack.blocks import render_case, render_history
 from monitor.slack.refresh import refresh_message
-from monitor.store.keys import OutboxKind, OutboxStatus
+from monitor.store.keys import SLACK_KINDS, OutboxKind, OutboxStatus
 
 if TYPE_CHECKING:
     from monitor.config import OutboxSettings, SlackSettings
@@ -58,7 +58,7 @@ class OutboxWorker:
         now = now or utcnow()
         stats = OutboxStats()
         if not self._recovered:
-            n = self.store.recover_interrupted()
+            n = self.store.recover_interrupted(kinds=SLACK_KINDS)
             if n:
                 logger.warning("outbox: %d message(s) were in flight when the last run stopped; "
                                "checking Slack before sending them again", n)
@@ -66,7 +66,8 @@ class OutboxWorker:
         if self.paused_until and now < self.paused_until:
             stats.paused = self.paused_reason
             return stats
-        rows = self.store.lease_due(limit=self.settings.batch_size, lease=LEASE, now=now)
+        rows = self.store.lease_due(limit=self.settings.batch_size, lease=LEASE, now=now,
+                                    kinds=SLACK_KINDS)
         for i, row in enumerate(rows):
             try:
                 self._deliver(row, stats)

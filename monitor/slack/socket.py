@@ -14,6 +14,7 @@ from monitor.slack.app import build_bolt_app
 
 if TYPE_CHECKING:
     from monitor.config import SlackSettings
+    from monitor.replies.publishing import Publishing
     from monitor.store import Store
 
 logger = logging.getLogger(__name__)
@@ -23,12 +24,13 @@ class SocketModeService:
     """Connects when the daemon starts, disconnects when it stops. The websocket client runs in
     its own threads and reconnects by itself (slack_sdk's built-in Socket Mode client)."""
 
-    def __init__(self, *, store: Store, slack: SlackSettings, bot_token: str, app_token: str
-                 ) -> None:
+    def __init__(self, *, store: Store, slack: SlackSettings, bot_token: str, app_token: str,
+                 publishing: Publishing | None = None) -> None:
         self.store = store
         self.slack = slack
         self.bot_token = bot_token
         self.app_token = app_token
+        self.publishing = publishing
         self.handler: SocketModeHandler | None = None
 
     def start(self) -> None:
@@ -36,7 +38,8 @@ class SocketModeService:
                            timeout=int(self.slack.timeout))
         # no auth.test at startup: the daemon must come up even while Slack is unreachable
         app = build_bolt_app(store=self.store, settings=self.slack, client=client,
-                             signing_secret="", token_verification=False)
+                             signing_secret="", token_verification=False,
+                             publishing=self.publishing)
         # apps.connections.open goes to the configured base_url too (GovSlack, tests)
         opener = WebClient(base_url=self.slack.base_url, timeout=int(self.slack.timeout))
         handler = SocketModeHandler(app, app_token=self.app_token, web_client=opener,
@@ -64,7 +67,8 @@ class SocketModeService:
 
 
 def socket_service(*, store: Store, slack: SlackSettings, bot_token: str | None,
-                   app_token: str | None) -> Service | None:
+                   app_token: str | None, publishing: Publishing | None = None
+                   ) -> Service | None:
     """The Socket Mode service when SLACK_APP_TOKEN (and SLACK_BOT_TOKEN) are set and
     slack.socket_mode is on; otherwise None, after saying how the buttons get handled."""
     if not slack.socket_mode:
@@ -79,5 +83,5 @@ def socket_service(*, store: Store, slack: SlackSettings, bot_token: str | None,
                        "started")
         return None
     service = SocketModeService(store=store, slack=slack, bot_token=bot_token,
-                                app_token=app_token)
+                                app_token=app_token, publishing=publishing)
     return Service("slack-socket-mode", service.start, service.stop)

@@ -66,6 +66,9 @@ def case_of(row: CaseRow) -> Case:
         reply_final=row.reply_final, kb_entry=row.kb_entry, kb_url=row.kb_url,
         claimed_at=row.claimed_at, handled_at=row.handled_at, reminded_at=row.reminded_at,
         reminders=row.reminders or 0, reopened=row.reopened or 0,
+        reply_state=row.reply_state, reply_attempt=row.reply_attempt or 0,
+        reply_by=row.reply_by, replied_at=row.replied_at, reply_url=row.reply_url,
+        reply_platform_id=row.reply_platform_id, reply_error=row.reply_error,
     )
 
 

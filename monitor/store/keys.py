@@ -16,6 +16,14 @@ class OutboxKind(enum.StrEnum):
     UPDATE = "update"  # chat.update of the case's message to its current state
     RAW = "raw"  # a message given in the payload (reminders, spike alerts)
     UPLOAD = "upload"  # a file share (the weekly digest chart)
+    REPLY = "reply"  # our public reply on the platform (monitor.replies.sender, not Slack)
+
+
+# What each worker leases: the Slack outbox worker never takes a platform reply, and the reply
+# worker never takes a Slack call.
+SLACK_KINDS = (OutboxKind.POST, OutboxKind.HISTORY, OutboxKind.UPDATE, OutboxKind.RAW,
+               OutboxKind.UPLOAD)
+REPLY_KINDS = (OutboxKind.REPLY,)
 
 
 class OutboxStatus(enum.StrEnum):
@@ -51,6 +59,21 @@ def reminder_key(case_id: int, stage: str, *, reopened: int = 0,
     if stage == "claimed" and claimed_at is not None:
         return f"remind:{case_id}:claimed:{claimed_at.isoformat()}"
     return f"remind:{case_id}:{stage}" + (f":r{reopened}" if reopened else "")
+
+
+def reply_key(case_id: int, attempt: int) -> str:
+    """One public reply per send attempt: a resend after a failure is a new attempt."""
+    return f"reply:{case_id}:{attempt}"
+
+
+def approval_key(case_id: int, attempt: int) -> str:
+    """The thread message asking the approver group to approve one attempt."""
+    return f"approval:{case_id}:{attempt}"
+
+
+def reply_notice_key(case_id: int, attempt: int, outcome: str) -> str:
+    """The thread message saying how one attempt went (sent, failed, rate limited): once each."""
+    return f"reply-notice:{case_id}:{attempt}:{outcome}"
 
 
 def digest_key(week: str) -> str:

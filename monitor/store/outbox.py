@@ -14,9 +14,10 @@ from monitor.store.keys import OutboxKind, OutboxStatus
 from monitor.store.tables import OutboxRow
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Iterable, Iterator
     from contextlib import AbstractContextManager
 
+    from sqlalchemy import ColumnElement
     from sqlalchemy.orm import Session
 
 PENDING, SENDING, SENT, DEAD, UNKNOWN = (OutboxStatus.PENDING, OutboxStatus.SENDING,
@@ -55,23 +56,25 @@ class OutboxMixin:
         with self.session() as s:
             return self._enqueue(s, **row)
 
-    def recover_interrupted(self) -> int:
-        """At startup: rows a dead process left in 'sending' may have reached Slack."""
+    def recover_interrupted(self, *, kinds: Iterable[str] | None = None) -> int:
+        """At startup: rows a dead process left in 'sending' may have reached Slack.
+        `kinds`: only rows of these kinds (each worker recovers its own)."""
         with self.session() as s:
-            res = s.execute(update(OutboxRow).where(OutboxRow.status == SENDING)
+            res = s.execute(update(OutboxRow).where(OutboxRow.status == SENDING, *_of(kinds))
                             .values(status=UNKNOWN, next_attempt_at=OutboxRow.created_at))
             return int(res.rowcount or 0)  # type: ignore[attr-defined]
 
-    def lease_due(self, *, limit: int, lease: timedelta, now: datetime | None = None
-                  ) -> list[OutboxEntry]:
+    def lease_due(self, *, limit: int, lease: timedelta, now: datetime | None = None,
+                  kinds: Iterable[str] | None = None) -> list[OutboxEntry]:
         """Mark up to `limit` due rows as sending (attempts + 1) and return them, oldest first.
-        A row whose lease expired while 'sending' is returned as 'unknown' for reconciling."""
+        A row whose lease expired while 'sending' is returned as 'unknown' for reconciling.
+        `kinds`: only rows of these kinds (the Slack and the reply worker lease apart)."""
         now = now or utcnow()
         with self.session() as s:
             rows = list(s.scalars(
                 select(OutboxRow)
                 .where(OutboxRow.status.in_((PENDING, UNKNOWN, SENDING)),
-                       OutboxRow.next_attempt_at <= now)
+                       OutboxRow.next_attempt_at <= now, *_of(kinds))
                 .order_by(OutboxRow.id).limit(limit)
             ))
             reconcile = {r.id for r in rows if r.status in (SENDING, UNKNOWN)}
@@ -120,6 +123,20 @@ class OutboxMixin:
             if refund_attempt:
                 row.attempts = max(0, row.attempts - 1)
 
+    def mark_unknown(self, row_id: int, *, error: str, at: datetime,
+                     refund_attempt: bool = False) -> None:
+        """Back to 'unknown', due at `at`: the write may have happened (a timeout, a 5xx), so
+        the next attempt looks it up before sending again. `refund_attempt` as in mark_retry."""
+        with self.session() as s:
+            row = s.get(OutboxRow, row_id)
+            if row is None:
+                return
+            row.status = UNKNOWN
+            row.last_error = error
+            row.next_attempt_at = at
+            if refund_attempt:
+                row.attempts = max(0, row.attempts - 1)
+
     def mark_dead(self, row_id: int, *, error: str) -> None:
         with self.session() as s:
             s.execute(update(OutboxRow).where(OutboxRow.id == row_id).values(
@@ -137,6 +154,11 @@ class OutboxMixin:
                 stmt = stmt.where(OutboxRow.status == status)
             rows = [entry_of(r) for r in s.scalars(stmt)]
         yield from rows
+
+
+def _of(kinds: Iterable[str] | None) -> list[ColumnElement[bool]]:
+    """The condition "row of one of `kinds`" (none: every kind)."""
+    return [] if kinds is None else [OutboxRow.kind.in_(list(kinds))]
 
 
 def _version(key: str) -> int | None:

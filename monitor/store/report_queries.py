@@ -19,7 +19,8 @@ if TYPE_CHECKING:
 Stmt = TypeVar("Stmt", bound=Any)  # a Select of any row shape
 
 # The events that decide response metrics; the rest of the audit trail is not read.
-METRIC_ACTIONS = ("created", "claimed", "handled", "not_relevant", "reopened")
+METRIC_ACTIONS = ("created", "claimed", "handled", "not_relevant", "reopened", "replied",
+                  "reply_approved")
 # A case's current label (it may have been corrected in Slack), else the classifier's.
 LABEL = func.coalesce(CaseRow.label, MentionRow.label)
 
@@ -50,7 +51,7 @@ class ReportQueriesMixin:
             select(MentionRow.id, MentionRow.brand, MentionRow.source, LABEL,
                    MentionRow.created_at, MentionRow.author_handle, MentionRow.author_followers,
                    CaseRow.id, CaseRow.priority, CaseRow.status, CaseRow.created_at,
-                   CaseRow.reopened)
+                   CaseRow.reopened, MentionRow.fetched_at)
             .outerjoin(CaseRow, CaseRow.mention_id == MentionRow.id), window)
         event_q = _in_window(
             select(EventRow.case_id, EventRow.at, EventRow.id, EventRow.action, EventRow.actor)
@@ -63,19 +64,40 @@ class ReportQueriesMixin:
         events: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
         with self.session() as s:
             for (mid, brand, source, label, created, handle, followers, case_id, priority,
-                 status, case_created, reopened) in s.execute(mention_q):
+                 status, case_created, reopened, fetched) in s.execute(mention_q):
                 mentions.append(MentionFact(mid, brand, source, label, created, handle,
                                             followers))
                 if case_id is not None and label in ACTIONABLE and status != "ignored":
-                    case_rows.append((case_id, label, priority, status, case_created, reopened))
+                    case_rows.append((case_id, label, priority, status, case_created, reopened,
+                                      created, fetched))
             for case_id, *event in s.execute(event_q):
                 events[case_id].append(tuple(event))
             previous_praise = _count_label(s, window.previous(), "praise")
+            backlog = self._backlog(s, window)
         cases = [CaseFact(cid, label, int(priority or 0), status, created, int(reopened or 0),
                           tuple(EventFact(eid, action, actor, at)
-                                for at, eid, action, actor in sorted(events.get(cid, ()))))
-                 for cid, label, priority, status, created, reopened in case_rows]
-        return Facts(window, mentions, cases, previous_praise)
+                                for at, eid, action, actor in sorted(events.get(cid, ()))),
+                          posted_at=posted, fetched_at=fetched)
+                 for cid, label, priority, status, created, reopened, posted, fetched
+                 in case_rows]
+        return Facts(window, mentions, cases, previous_praise, backlog)
+
+    @staticmethod
+    def _backlog(s: Session, window: Window) -> tuple[CaseFact, ...]:
+        """The actionable cases open now (new or claimed) of the window's brand, whenever the
+        mention was posted: the queue as it stands, not the window's."""
+        stmt = (select(CaseRow.id, CaseRow.label, CaseRow.priority, CaseRow.status,
+                       CaseRow.created_at, CaseRow.reopened, MentionRow.created_at,
+                       MentionRow.fetched_at)
+                .join(MentionRow, MentionRow.id == CaseRow.mention_id)
+                .where(CaseRow.status.in_(("new", "claimed")), CaseRow.label.in_(ACTIONABLE))
+                .order_by(CaseRow.created_at))
+        if window.brand:
+            stmt = stmt.where(MentionRow.brand == window.brand)
+        return tuple(CaseFact(cid, label, int(priority or 0), status, created,
+                              int(reopened or 0), (), posted_at=posted, fetched_at=fetched)
+                     for cid, label, priority, status, created, reopened, posted, fetched
+                     in s.execute(stmt))
 
     def label_times(self, window: Window, label: str) -> list[tuple[str, datetime]]:
         """(brand, posted at) of every mention with `label` in the window (spike baselines)."""

@@ -138,6 +138,14 @@ class CaseRow(Base):
     reminders: Mapped[int] = mapped_column(Integer, default=0)
     reopened: Mapped[int] = mapped_column(Integer, default=0)
     version: Mapped[int] = mapped_column(Integer, default=0)  # optimistic concurrency
+    # the public reply (monitor.replies.flow): where the current attempt stands and its result
+    reply_state: Mapped[str | None] = mapped_column(String(24))
+    reply_attempt: Mapped[int] = mapped_column(Integer, default=0)  # numbers the outbox key
+    reply_by: Mapped[str | None] = mapped_column(String(64))  # who drafted the attempt
+    replied_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    reply_url: Mapped[str | None] = mapped_column(Text)
+    reply_platform_id: Mapped[str | None] = mapped_column(String(128))
+    reply_error: Mapped[str | None] = mapped_column(Text)  # why the attempt was not posted
 
 
 class EventRow(Base):

@@ -40,6 +40,7 @@ class FakeSlack:
         self.ephemerals: list[dict[str, Any]] = []
         self.private: set[str] = set()  # channel ids conversations.join refuses
         self.outside: set[str] = set()  # channel ids the bot is not a member of
+        self.usergroups: dict[str, list[str]] = {}  # user group id -> member user ids
         self.scopes = ("chat:write,channels:history,groups:history,channels:read,groups:read,"
                        "channels:join,files:write,usergroups:read,users:read")
         self._failures: dict[str, deque[Response]] = {}
@@ -190,6 +191,15 @@ class FakeSlack:
         return Response(200, {"ok": True, "usergroups": [
             {"id": "S0ONCALL01", "handle": "care-oncall", "name": "Care on-call",
              "is_usergroup": True}]})
+
+    def _usergroups_users_list(self, p: dict[str, Any]) -> Response:
+        group = str(p.get("usergroup", ""))
+        if "usergroups:read" not in self.scopes.split(","):
+            return Response(200, {"ok": False, "error": "missing_scope",
+                                  "needed": "usergroups:read"})
+        if group not in self.usergroups:
+            return Response(200, {"ok": False, "error": "no_such_subteam"})
+        return Response(200, {"ok": True, "users": list(self.usergroups[group])})
 
     def _apps_connections_open(self, p: dict[str, Any]) -> Response:
         url = getattr(self, "socket_url", None)

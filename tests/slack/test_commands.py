@@ -190,3 +190,17 @@ def test_serve__process_answers_signed_clicks_and_rejects_forged_ones(
         proc.wait(timeout=10)
         log.close()
     assert TOKEN not in (tmp_path / "serve.log").read_text()
+
+
+def test_check__approval_groups_must_exist_have_members_and_be_readable(
+        check_env: Path, slack: FakeSlack) -> None:
+    config = json.loads(check_env.read_text())
+    config["replies"] = {"approval": [{"group": "S0LEADS001"}, {"group": "S0NOBODY01"}]}
+    check_env.write_text(json.dumps(config))
+    slack.usergroups["S0LEADS001"] = ["U0LEE0003", "U0SAM0001"]
+    out = runner.invoke(commands.app, ["check", "--config", str(check_env)]).output
+    assert "ok   reply approvers S0LEADS001: 2 member(s) can approve" in out
+    assert "FAIL reply approvers S0NOBODY01: not usable (no_such_subteam)" in out
+    slack.scopes = slack.scopes.replace(",usergroups:read", "")
+    out = runner.invoke(commands.app, ["check", "--config", str(check_env)]).output
+    assert "FAIL scope usergroups:read is missing: replies.approval needs it" in out
