@@ -136,7 +136,8 @@ def build_app(settings: Settings, *, secrets: Secrets | None = None,
 def app_jobs(app: App, *, clock: Callable[[], datetime] = utcnow) -> list[Job]:
     """The periodic jobs of the parts: Slack reminders, the weekly digest, spike alerts."""
     jobs = [*reminder_jobs(app.store, app.settings.slack, clock=clock),
-            *report_jobs(app.store, app.settings, clock=clock)]
+            *report_jobs(app.store, app.settings, clock=clock,
+                         brand_name=lambda brand: _brand_name(app.rules, brand))]
     for job in jobs:
         logger.info("job %s every %.0fs", job.name, job.seconds)
     return jobs
