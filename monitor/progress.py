@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -67,13 +68,29 @@ class Counter:
 
 
 @contextmanager
+def _logs_through(stream: TextIO) -> Iterator[None]:
+    """Point the root logger's stream handlers at `stream` for the duration."""
+    handlers = [h for h in logging.getLogger().handlers
+                if isinstance(h, logging.StreamHandler) and h.stream in (sys.__stderr__,
+                                                                         sys.__stdout__)]
+    saved = [(h, h.setStream(stream)) for h in handlers]
+    try:
+        yield
+    finally:
+        for h, old in saved:
+            if old is not None:
+                h.setStream(old)
+
+
+@contextmanager
 def working(what: str, *, stream: TextIO | None = None) -> Iterator[None]:
     """A spinner with the elapsed time around work of unknown length (a terminal), else a
     line before and after it."""
     out = stream or sys.stderr
     started = time.monotonic()
     if out.isatty():
-        with Console(file=out).status(f"{what} …"):
+        # the live display proxies sys.stderr once started: log lines then print above it
+        with Console(file=out).status(f"{what} …"), _logs_through(sys.stderr):
             yield
     else:
         print(f"{what} …", file=out, flush=True)
