@@ -40,9 +40,9 @@ def undelivered(store: Store) -> Undelivered:
     dead = backlog.get(OutboxStatus.DEAD, 0)
     last_error = None
     if waiting or dead:
-        for status in (*WAITING, OutboxStatus.DEAD):
-            errors = [e.last_error for e in store.outbox_rows(status=status) if e.last_error]
-            if errors:
-                last_error = errors[-1]
-                break
+        # a thread reply only waits for its parent: the parent's error is the one to show
+        rows = [e for status in (*WAITING, OutboxStatus.DEAD)
+                for e in store.outbox_rows(status=status) if e.last_error]
+        rows.sort(key=lambda e: (e.thread_key is None, e.id))
+        last_error = rows[-1].last_error if rows else None
     return Undelivered(waiting, dead, last_error)
