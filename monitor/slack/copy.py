@@ -64,6 +64,8 @@ CHECK = {
     "auth_failed": "the bot token was rejected ({error}); set SLACK_BOT_TOKEN to the app's "
                    "Bot User OAuth Token (xoxb-…)",
     "auth_ok": "token ok: bot @{user} in workspace {team}",
+    "unreachable": "cannot reach Slack at {url} ({error}); check slack.base_url, the network "
+                   "and HTTPS_PROXY",
     "scope_missing": "scope {scope} is missing ({why}); add it in the app's OAuth & "
                      "Permissions (or from deploy/slack-app-manifest.yaml) and reinstall",
     "scope_optional": "optional scope {scope} not granted ({why})",
