@@ -165,6 +165,6 @@ def build_bolt_app(
     for action_id, func in BUTTONS.items():
         app.action(action_id)(handlers.button(func))
     app.action(CHANGE_LABEL)(handlers.label)
-    reply_modal.register(app, store=store)
+    reply_modal.register(app, store=store, max_text_chars=slack.max_text_chars)
     return app
 

@@ -92,8 +92,11 @@ def render_case(case: Case, stored: StoredMention, *, max_text_chars: int = 1500
     ]
     reply = case.reply_final or case.reply_text
     if reply:
-        reply_md = f"{copy.SUGGESTED_REPLY}\n```{escape(reply)}```"
-        if case.kb_url:
+        # an agent's edit is theirs, not the suggestion: no "suggested", no knowledge-base link
+        edited = bool(case.reply_final) and case.reply_final != case.reply_text
+        label = copy.EDITED_REPLY if edited else copy.SUGGESTED_REPLY
+        reply_md = f"{label}\n```{escape(reply)}```"
+        if case.kb_url and not edited:
             kb = link(case.kb_url, case.kb_entry or "entry")
             reply_md += "\n" + copy.KB_SOURCE.format(link=kb)
         blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": reply_md[:2900]}})

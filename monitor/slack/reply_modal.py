@@ -9,9 +9,12 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from monitor.errors import DeliveryError
 from monitor.replies import copy
 from monitor.replies import platforms as pf
 from monitor.slack.blocks import REPLY
+from monitor.slack.delivery import SlackDelivery
+from monitor.slack.refresh import refresh_message, settle_updates
 from monitor.slack.text import escape
 
 if TYPE_CHECKING:
@@ -78,9 +81,10 @@ def problem(text: str, *, source: str, author: str | None) -> str | None:
     return None
 
 
-def register(app: App, *, store: Store) -> None:
+def register(app: App, *, store: Store, max_text_chars: int = 1500) -> None:
     """Add the Reply… button's listener (opens the modal) and the modal's submission listener
-    (validates, stores CaseRow.reply_final and queues the message update) to `app`."""
+    (validates, stores CaseRow.reply_final, queues the message update and makes it at once,
+    as a button click does) to `app`."""
 
     @app.action(REPLY)
     def open_reply_modal(ack: Ack, body: dict[str, Any], action: dict[str, Any],
@@ -102,7 +106,8 @@ def register(app: App, *, store: Store) -> None:
                            e.response.get("error"), extra={"case_id": case_id})
 
     @app.view(CALLBACK_ID)
-    def save_reply(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+    def save_reply(ack: Ack, body: dict[str, Any], view: dict[str, Any],
+                   client: WebClient) -> None:
         def refuse(message: str) -> None:
             ack(response_action="errors", errors={BLOCK_ID: message})
 
@@ -137,3 +142,22 @@ def register(app: App, *, store: Store) -> None:
         ack()
         logger.info("case %s reply edited by %s", case_id, user,
                     extra={"case_id": case_id, "actor": user})
+        show_now(store, SlackDelivery(client), case_id, max_text_chars=max_text_chars)
+
+
+def show_now(store: Store, delivery: SlackDelivery, case_id: int, *, max_text_chars: int
+             ) -> None:
+    """Update the case's message now (HTTP mode has no outbox tick in this process); the
+    queued update row stays the record and is settled for what Slack now shows."""
+    found = store.get_case(case_id)
+    if found is None:
+        return
+    try:
+        shown = refresh_message(store, delivery, case_id, view=found,
+                                max_text_chars=max_text_chars)
+    except DeliveryError as e:
+        logger.warning("case %s: message update failed (%s); the outbox will retry",
+                       case_id, e, extra={"case_id": case_id})
+        return
+    if shown is not None:
+        settle_updates(store, found, version=shown)
