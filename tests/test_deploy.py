@@ -38,7 +38,7 @@ def test_compose__monitor_runs_with_the_site_init_writes(tmp_path: Path) -> None
     assert mounts == {"./site": "/etc/brand-monitor"}
 
     def host(path: str) -> str:  # what the container sees at `path`, on this machine
-        for source, target in mounts.items():
+        for target in mounts.values():
             if path.startswith(target):
                 return str(site) + path[len(target):]
         return path
