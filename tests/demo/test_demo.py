@@ -3,6 +3,7 @@ unsaid, and the commands it prints work as printed."""
 
 from __future__ import annotations
 
+import re
 import shlex
 import subprocess
 from pathlib import Path
@@ -48,6 +49,7 @@ def test_demo__config_and_environment_honoured_pending_said_and_next_commands_wo
     assert error.startswith("error: ") and "not delivered yet" in error
     assert "Traceback" not in first.stderr
     assert "not delivered yet" in first.stdout  # the summary says it too
+    assert re.search(r"classifier \S+ loaded in \d+\.\ds", first.stdout)  # the slow part
 
     with FakeServer() as server:
         up = FakeSlack(server)
