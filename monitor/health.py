@@ -81,7 +81,7 @@ def _cannot_run(name: str, section: dict[str, Any], secrets: Secrets | None) -> 
     if name not in registry.SOURCES:
         return "unknown source"
     try:
-        registry.load(name).from_settings(section, environ=secrets or Secrets())
+        registry.load(name).from_settings(section, environ=secrets or Secrets()).close()
     except NotConfigured as e:
         return e.reason
     except (MonitorError, ImportError) as e:
