@@ -33,7 +33,6 @@ NO_SOURCE = ("no source is enabled: set sources.<name>.enabled in the config "
              "(and the source's credentials in the environment)")
 
 
-
 def _version(value: bool) -> None:
     if value:
         from importlib.metadata import PackageNotFoundError, version
