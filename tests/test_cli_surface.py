@@ -62,3 +62,29 @@ def test_rules_cli__check_and_test_take_a_rules_directory(tmp_path: Path) -> Non
     (broken / "a.yaml").write_text("brands: [{id: acme, query: '(acme'}]\n")
     res = run_cli("rules", "check", "--rules", str(broken), cwd=tmp_path)
     assert res.returncode == 1 and "a.yaml:1:" in res.stdout
+
+
+def test_readme__every_command_it_shows_exists_with_its_options() -> None:
+    import shlex
+
+    root = typer.main.get_command(app)
+    shown = 0
+    for doc in (REPO / "README.md", REPO / "rules" / "README.md", REPO / "deploy" / "SLACK.md"):
+        text = doc.read_text()
+        blocks = re.findall(r"```sh\n(.*?)```", text, flags=re.S)
+        for line in "\n".join(blocks).splitlines():
+            line = line.split("#", 1)[0].strip()
+            if "brand-monitor " not in line:
+                continue
+            words = shlex.split(line[line.index("brand-monitor "):].replace("[", "").replace(
+                "]", ""))[1:]
+            command: Any = root
+            while words and hasattr(command, "commands") and words[0] in command.commands:
+                command = command.commands[words.pop(0)]
+            assert not hasattr(command, "commands"), f"{doc.name}: {line}"
+            options = {o for p in command.params for o in p.opts} | {"--help"}
+            for word in words:
+                if word.startswith("--"):
+                    assert word.split("=")[0] in options, f"{doc.name}: {line}: {word}"
+            shown += 1
+    assert shown >= 15
