@@ -150,7 +150,8 @@ def app_jobs(app: App, *, clock: Callable[[], datetime] = utcnow) -> list[Job]:
     the reply worker (it delivers the outbox's platform replies; the thread lines it queues
     go out with the Slack outbox)."""
     jobs = [*reminder_jobs(app.store, app.settings.slack, clock=clock),
-            *report_jobs(app.store, app.settings, clock=clock)]
+            *report_jobs(app.store, app.settings, clock=clock,
+                         brand_name=lambda brand: _brand_name(app.rules, brand))]
     if app.replies is not None:
         worker = app.replies
         jobs.append(Job("replies", lambda: worker.run_once(now=clock()),

@@ -12,7 +12,8 @@ import typer
 
 from monitor.accounts.commands import app as accounts_app
 from monitor.classify.commands import app as model_app
-from monitor.errors import MonitorError
+from monitor.cliopts import PROG, ConfigOpt
+from monitor.errors import ConfigError, MonitorError
 from monitor.reports.commands import report
 from monitor.rules.commands import app as rules_app
 from monitor.slack.commands import app as slack_app
@@ -21,7 +22,6 @@ app = typer.Typer(
     help="Watch Reddit, X and review sites for brand mentions and triage them in Slack.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
-    add_completion=False,
 )
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
@@ -34,10 +34,25 @@ app.command("report")(report)
 NO_SOURCE = ("no source is enabled: set sources.<name>.enabled in the config "
              "(and the source's credentials in the environment)")
 
-ConfigOpt = Annotated[
-    Path | None,
-    typer.Option("--config", "-c", help="YAML config file (default: $BRAND_MONITOR_CONFIG)."),
-]
+
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            typer.echo(f"{PROG} {version(PROG)}")
+        except PackageNotFoundError:  # a source tree on PYTHONPATH, never installed
+            typer.echo(f"{PROG} (not installed: running from a source tree)")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[bool, typer.Option(
+        "--version", callback=_version, is_eager=True, help="Print the version and exit.")]
+    = False,
+) -> None:
+    """Watch Reddit, X and review sites for brand mentions and triage them in Slack."""
 
 
 @app.command()
@@ -50,11 +65,13 @@ def run(
     from monitor.app import build_app, build_daemon
     from monitor.config import Secrets, load_settings
     from monitor.logs import setup_logging
+    from monitor.pending import undelivered
 
     settings = load_settings(config)
     setup_logging(settings.log_level)
     if not settings.enabled_sources():
         raise MonitorError(NO_SOURCE)
+    ensure_data_dir(settings.data_dir)
     application = build_app(settings, secrets=Secrets.from_environ())
     if not application.connectors:
         raise MonitorError(NO_SOURCE + "; see the warnings above for why each was skipped")
@@ -64,6 +81,9 @@ def run(
             results = daemon.run_once()
             typer.echo(f"polled {len(application.connectors)} source(s); "
                        f"stored {sum(s.stored for s in results)} new mention(s)")
+            left = undelivered(application.store)
+            if left:
+                raise MonitorError(left.message())
         else:
             if settings.metrics_port:
                 from monitor import metrics
@@ -76,19 +96,35 @@ def run(
 
 @app.command()
 def demo(
-    data_dir: Annotated[Path | None, typer.Option(help="Where the demo keeps its SQLite file.")]
-    = None,
-    rules: Annotated[Path | None, typer.Option(help="Rules directory (default: bundled).")]
-    = None,
+    config: ConfigOpt = None,
+    data_dir: Annotated[Path | None, typer.Option(
+        help="Where the demo keeps its SQLite file (default: <data_dir>/demo).")] = None,
+    rules: Annotated[Path | None, typer.Option(
+        help="Rules directory (default: the bundled demo brands).")] = None,
     follow: Annotated[bool, typer.Option("--follow", help="Keep running after the rounds.")]
     = False,
     reset: Annotated[bool, typer.Option("--reset", help="Start from an empty database.")]
     = False,
 ) -> None:
-    """The embedded default: bundled sample mentions through the real pipeline and model."""
+    """The embedded default: bundled sample mentions through the real pipeline and model.
+
+    It honours the config file and BRAND_MONITOR_* (Slack, database_url) and exits 1 when Slack
+    messages are left undelivered."""
     from monitor.demo.run import run_demo
 
-    run_demo(data_dir=data_dir, rules_dir=rules, follow=follow, reset=reset)
+    run_demo(config=config, data_dir=data_dir, rules_dir=rules, follow=follow, reset=reset)
+
+
+@app.command()
+def init(
+    directory: Annotated[Path, typer.Argument(
+        help="Directory to write config.yaml and rules/ into (created if missing).")]
+    = Path("."),
+) -> None:
+    """Write a starter config and a rules directory with one example brand; print next steps."""
+    from monitor.init.write import init_site
+
+    init_site(directory)
 
 
 @db_app.command("upgrade")
@@ -100,6 +136,8 @@ def db_upgrade(config: ConfigOpt = None) -> None:
 
     settings = load_settings(config)
     setup_logging(settings.log_level)
+    if settings.database_url is None:
+        ensure_data_dir(settings.data_dir)
     store = Store.from_settings(settings, migrate_schema=False)
     before, after = store.upgrade()
     typer.echo(f"database at revision {after} (was {before or 'empty'})")
@@ -108,14 +146,14 @@ def db_upgrade(config: ConfigOpt = None) -> None:
 @app.command()
 def status(
     config: ConfigOpt = None,
-    json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    json_out: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
 ) -> None:
     """Health: last success per source, errors, outbox backlog, rules. Exit 1 if unhealthy."""
-    from monitor.config import load_settings
+    from monitor.config import Secrets, load_settings
     from monitor.health import health_report, print_health
 
     settings = load_settings(config)
-    report = health_report(settings)
+    report = health_report(settings, secrets=Secrets.from_environ())
     if json_out:
         import json
 
@@ -126,11 +164,27 @@ def status(
         raise typer.Exit(1)
 
 
+def ensure_data_dir(path: Path) -> None:
+    """Create the data directory, or say in one line why it cannot be written."""
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        probe = path / ".write-test"
+        probe.touch()
+        probe.unlink()
+    except OSError as e:
+        raise ConfigError(f"cannot write {e.filename or path} ({e.strerror or e}); set data_dir "
+                          "to a directory this user may write", key="data_dir") from e
+
+
 def main() -> None:
     try:
-        app()
+        app(prog_name=PROG)
     except MonitorError as e:
         typer.echo(f"error: {e}", err=True)
+        sys.exit(1)
+    except OSError as e:  # a file or directory we may not read or write: say which, one line
+        where = f"{e.filename}: " if e.filename else ""
+        typer.echo(f"error: {where}{e.strerror or e}", err=True)
         sys.exit(1)
     except KeyboardInterrupt:
         sys.exit(130)

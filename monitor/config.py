@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import os
 import re
 from collections.abc import Iterator, Mapping
@@ -14,12 +15,21 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from connectors.options import common_options
 from connectors.replies.options import RepliesSettings as PlatformReplies
 from monitor import safeyaml
+from monitor.config_layers import (
+    CONFIG_ENV,
+    ENV_PREFIX,
+    Layer,
+    env_layer,
+    merge,
+    origin_of,
+    resolve_paths,
+)
 from monitor.errors import ConfigError, YamlError
 
-ENV_PREFIX = "BRAND_MONITOR_"
+__all__ = ["CONFIG_ENV", "ENV_PREFIX", "Secrets", "Settings", "load_settings"]
+
 CONFIG_BYTES = 1_000_000
 DATABASES = ("sqlite", "postgresql", "postgres")  # database_url schemes the store supports
-CONFIG_ENV = "BRAND_MONITOR_CONFIG"
 
 # Secrets never live in config files; they are read from these environment variables only.
 SECRET_ENV = (
@@ -164,14 +174,6 @@ class Settings(_Strict):
             return v.model_dump()
         return v
 
-    @field_validator("log_level")
-    @classmethod
-    def _level(cls, v: str) -> str:
-        v = v.upper()
-        if v not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
-            raise ValueError("must be one of DEBUG, INFO, WARNING, ERROR")
-        return v
-
     @field_validator("data_dir")
     @classmethod
     def _data_dir(cls, v: Path) -> Path:
@@ -189,6 +191,14 @@ class Settings(_Strict):
         if v and scheme not in DATABASES:  # never echo the URL: it may hold a password
             raise ValueError(f"unsupported database {scheme or 'URL'!r}; use "
                              "sqlite:///PATH or postgresql://USER@HOST/NAME")
+        return v
+
+    @field_validator("log_level")
+    @classmethod
+    def _level(cls, v: str) -> str:
+        v = v.upper()
+        if v not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
+            raise ValueError("must be one of DEBUG, INFO, WARNING, ERROR")
         return v
 
     @property
@@ -245,55 +255,24 @@ class Secrets(Mapping[str, str]):
         return f"Secrets({sorted(self._values)})"
 
 
-def _env_overrides(environ: Mapping[str, str]) -> dict[str, Any]:
-    """BRAND_MONITOR_SLACK__DEFAULT_CHANNEL=#x -> {"slack": {"default_channel": "#x"}}.
-    Values are parsed as YAML scalars/flow collections, so numbers, booleans and lists work."""
-    out: dict[str, Any] = {}
-    for key, raw in environ.items():
-        if not key.startswith(ENV_PREFIX) or key == CONFIG_ENV:
-            continue
-        path = [p.lower() for p in key[len(ENV_PREFIX):].split("__") if p]
-        if not path:
-            continue
-        try:
-            value = safeyaml.load(raw) if raw != "" else None
-        except YamlError:
-            value = raw
-        if value is None and raw.strip().lower() not in ("", "null", "~"):
-            value = raw  # "#channel" reads as a YAML comment; keep it verbatim
-        elif not isinstance(value, (dict, list, bool, int, float)) and value is not None:
-            value = raw  # keep strings verbatim (no YAML date/tag surprises)
-        node = out
-        for part in path[:-1]:
-            node = node.setdefault(part, {})
-            if not isinstance(node, dict):
-                raise ConfigError("conflicting environment overrides", key=".".join(path))
-        node[path[-1]] = value
-    return out
-
-
-def _merge(base: dict[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
-    merged = dict(base)
-    for k, v in over.items():
-        if isinstance(v, Mapping) and isinstance(merged.get(k), Mapping):
-            merged[k] = _merge(dict(merged[k]), v)
-        else:
-            merged[k] = v
-    return merged
-
-
-def _reject_secrets(data: Any, path: str, where: str | None) -> None:
+def _secret_key(data: Any, path: str = "") -> str | None:
+    """The dotted path of the first key in `data` that names a secret, or None."""
     if isinstance(data, Mapping):
         for k, v in data.items():
             key = f"{path}.{k}" if path else str(k)
-            if str(k).lower() in _SECRET_KEYS:
-                raise ConfigError(
-                    "secrets are read from the environment only "
-                    f"({', '.join(SECRET_ENV)}); remove this key from the file",
-                    key=key,
-                    path=where,
-                )
-            _reject_secrets(v, key, where)
+            found = key if str(k).lower() in _SECRET_KEYS else _secret_key(v, key)
+            if found:
+                return found
+    return None
+
+
+def _reject_secrets(layer: Layer) -> None:
+    key = _secret_key(layer.data)
+    if key:
+        raise ConfigError(
+            "secrets are read from the environment only "
+            f"({', '.join(SECRET_ENV)}); remove this key",
+            key=key, path=layer.sets(tuple(key.split("."))) or layer.origin)
 
 
 def _format_validation(err: ValidationError) -> tuple[str, str]:
@@ -316,6 +295,8 @@ def load_settings(
     2. BRAND_MONITOR_<KEY> environment variables (nested keys joined with "__"),
     3. the YAML file (`path`, else $BRAND_MONITOR_CONFIG, else none),
     4. the defaults in the models above.
+    Relative paths are relative to the file when written in it, else to the working directory
+    (monitor.config_layers); `rules_dir` defaults to `rules` next to the file.
     """
     env = os.environ if environ is None else environ
     file_path = path or env.get(CONFIG_ENV) or None
@@ -332,21 +313,24 @@ def load_settings(
             loaded = {}
         if not isinstance(loaded, dict):
             raise ConfigError("the top level must be a mapping of keys", path=where)
-        _reject_secrets(loaded, "", where)
         data = loaded
-    env_data = _env_overrides(env)
-    _reject_secrets(env_data, "", "environment")
-    data = _merge(data, env_data)
-    if overrides:
-        data = _merge(data, overrides)
+    file_dir = Path(file_path).expanduser().absolute().parent if file_path else Path.cwd()
+    layers = [  # highest precedence first
+        Layer("command line", copy.deepcopy(dict(overrides or {})), Path.cwd()),
+        env_layer(env, known=Settings.model_fields),
+        Layer(where or "defaults", data, file_dir),
+    ]
+    for layer in layers:
+        _reject_secrets(layer)
+        resolve_paths(layer)
+    merged: dict[str, Any] = {}
+    for layer in reversed(layers):
+        merged = merge(merged, layer.data)
+    if file_path and "rules_dir" not in merged:
+        merged["rules_dir"] = str(file_dir / "rules")  # the layout `brand-monitor init` writes
     try:
-        settings = Settings.model_validate(data)
+        return Settings.model_validate(merged)
     except ValidationError as e:
+        first = e.errors()[0]
         key, msg = _format_validation(e)
-        raise ConfigError(msg, key=key, path=where) from e
-    if file_path and not settings.rules_dir.is_absolute():
-        # rules_dir in a config file is relative to that file, like every path in it
-        base = Path(file_path).resolve().parent
-        if "rules_dir" in (data or {}):
-            settings = settings.model_copy(update={"rules_dir": base / settings.rules_dir})
-    return settings
+        raise ConfigError(msg, key=key, path=origin_of(first["loc"], layers) or where) from e

@@ -1,21 +1,29 @@
-"""`brand-monitor status`: what an operator needs to know at a glance, from the store."""
+"""`brand-monitor status`: what an operator needs to know at a glance, from the store.
+
+Healthy means the installation is doing its job: a database that exists, rules that load, every
+enabled source able to run and polled on time, Slack messages delivered, the buttons' Socket
+Mode connection up when it is configured. Status never creates anything (no database, no
+directory)."""
 
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.table import Table
 
+from connectors import registry
 from monitor.clock import utcnow
+from monitor.errors import MonitorError, NotConfigured
 from monitor.store import Store
-from monitor.store.keys import RULES_STATUS_KEY
+from monitor.store.keys import RULES_STATUS_KEY, SOCKET_STATUS_KEY
 
 if TYPE_CHECKING:
     from datetime import datetime
 
-    from monitor.config import Settings
+    from monitor.config import Secrets, Settings
     from monitor.readmodels import SourceState
 
 
@@ -30,19 +38,76 @@ def _stale(st: SourceState | None, now: datetime) -> bool:
     return now > due + (due - st.last_poll_at) * 2 + timedelta(seconds=60)
 
 
-def health_report(settings: Settings) -> dict[str, Any]:
+def health_report(settings: Settings, *, secrets: Secrets | None = None) -> dict[str, Any]:
+    """The health of the installation `settings` describe; `secrets` (default: none) tell
+    which enabled sources can run."""
+    problems: list[str] = []
+    database = settings.db_url.split("@")[-1]  # never print credentials
+    if not settings.data_dir.is_dir():
+        problems.append(f"data_dir {settings.data_dir} does not exist")
+    db_file = settings.data_dir / "brand-monitor.sqlite"
+    if settings.database_url is None and not db_file.exists():
+        problems.append(f"no database at {db_file}: the daemon has not run with this config")
+        problems += _config_problems(settings, secrets, None)
+        return {"healthy": False, "problems": problems, "sources": [], "outbox": {},
+                "rules": None, "socket_mode": None, "mentions": 0, "database": database}
     store = Store.from_settings(settings)
     try:
-        return _report(store, settings)
+        return _report(store, settings, secrets, problems, database)
     finally:
         store.close()
 
 
-def _report(store: Store, settings: Settings) -> dict[str, Any]:
+def _config_problems(settings: Settings, secrets: Secrets | None,
+                     rules: dict[str, Any] | None) -> list[str]:
+    """What the configuration alone says: sources that cannot run, rules that cannot load."""
+    out = []
+    enabled = settings.enabled_sources()
+    if not enabled:
+        out.append("no source is enabled (sources.<name>.enabled in the config)")
+    for name in enabled:
+        why = _cannot_run(name, settings.sources[name], secrets)
+        if why:
+            out.append(f"{name} is enabled but cannot run: {why}")
+    if rules is None:  # the daemon has not reported on the rules: read them here
+        out += _rules_problems(settings.rules_dir)
+    return out
+
+
+def _cannot_run(name: str, section: dict[str, Any], secrets: Secrets | None) -> str | None:
+    """Why the daemon would skip this enabled source (missing credentials …), or None."""
+    from monitor.config import Secrets
+
+    if name not in registry.SOURCES:
+        return "unknown source"
+    try:
+        registry.load(name).from_settings(section, environ=secrets or Secrets()).close()
+    except NotConfigured as e:
+        return e.reason
+    except (MonitorError, ImportError) as e:
+        return str(e)
+    return None
+
+
+def _rules_problems(rules_dir: Path) -> list[str]:
+    from monitor.rules.loader import load_rules
+
+    if not rules_dir.exists():
+        return [f"rules directory {rules_dir} not found"]
+    try:
+        load_rules(rules_dir)
+    except MonitorError as e:
+        return [f"rules: {e}"]
+    return []
+
+
+def _report(store: Store, settings: Settings, secrets: Secrets | None, problems: list[str],
+            database: str) -> dict[str, Any]:
     now = utcnow()
-    problems: list[str] = []
     states = {s.source: s for s in store.source_states()}
     enabled = set(settings.enabled_sources())
+    rules = store.kv_get(RULES_STATUS_KEY)
+    problems += _config_problems(settings, secrets, rules)
     sources = []
     for name in sorted(set(states) | enabled):
         st = states.get(name)
@@ -67,20 +132,26 @@ def _report(store: Store, settings: Settings) -> dict[str, Any]:
             problems.append(f"{name} failing ({entry['failures']}x): {entry['last_error']}")
         elif stale:
             problems.append(f"{name} has not succeeded since {entry['last_success_at']}")
+        elif on and (st is None or st.last_poll_at is None):
+            problems.append(f"{name} has never been polled: is the daemon running?")
     backlog = store.outbox_backlog()
     if backlog.get("dead"):
         problems.append(f"{backlog['dead']} Slack message(s) could not be delivered (dead)")
-    rules = store.kv_get(RULES_STATUS_KEY)
     if rules and rules.get("last_error"):
         problems.append(f"rules: keeping the last good set; {rules['last_error']}")
+    socket = store.kv_get(SOCKET_STATUS_KEY)
+    if socket and socket.get("state") not in ("connected", "stopped"):
+        problems.append(f"Slack Socket Mode {socket.get('state')} since {socket.get('since')}"
+                        f" ({socket.get('error') or 'no error given'}): buttons do not answer")
     return {
         "healthy": not problems,
         "problems": problems,
         "sources": sources,
         "outbox": backlog,
         "rules": rules,
+        "socket_mode": socket,
         "mentions": store.count_mentions(),
-        "database": settings.db_url.split("@")[-1],  # never print credentials
+        "database": database,
     }
 
 
@@ -102,6 +173,10 @@ def print_health(report: dict[str, Any], console: Console | None = None) -> None
     if rules:
         console.print(f"rules: {rules.get('brands', '?')} brand(s) from {rules.get('files', '?')} "
                       f"file(s), loaded {rules.get('loaded_at', '?')}")
+    socket = report.get("socket_mode") or {}
+    if socket:
+        console.print(f"Slack Socket Mode: {socket.get('state')} since {socket.get('since')}",
+                      markup=False)
     console.print(f"mentions stored: {report['mentions']}  (database: {report['database']})")
     if report["problems"]:
         console.print("[bold red]unhealthy[/]")

@@ -11,13 +11,14 @@ from typing import Any
 
 import typer
 
+from monitor.cliopts import CONFIG_HELP
 from monitor.errors import MonitorError
 
 logger = logging.getLogger(__name__)
 
 app = typer.Typer(help="Train and evaluate the mention classifier.", no_args_is_help=True)
 
-_CONFIG = typer.Option(None, "--config", "-c", help="config file (else $BRAND_MONITOR_CONFIG)")
+_CONFIG = typer.Option(None, "--config", "-c", help=CONFIG_HELP)
 
 
 def _fail(err: MonitorError) -> typer.Exit:
@@ -53,7 +54,7 @@ def train(
                                           help="add label corrections made in Slack"),
     data: list[Path] | None = typer.Option(None, "--data", help="JSONL training files "
                                            "(default: the data shipped in monitor/classify/data)"),
-    epochs: int = typer.Option(4, "--epochs", min=1),
+    epochs: int = typer.Option(4, "--epochs", min=1, help="passes over the training data"),
     layers: int = typer.Option(4, "--layers", min=0, max=6, help="top encoder layers to fine-tune"),
     threads: int = typer.Option(2, "--threads", min=1, help="CPU threads (results depend on it)"),
 ) -> None:
@@ -63,6 +64,7 @@ def train(
     from monitor.classify.train import TrainConfig
     from monitor.classify.train import train as run_training
     from monitor.config import load_settings
+    from monitor.progress import working
 
     if not logging.getLogger().handlers:
         logging.basicConfig(level=logging.INFO, stream=sys.stderr,
@@ -76,8 +78,10 @@ def train(
         extra = _feedback(settings) if include_feedback else []
         logger.info("training on %d examples (+%d feedback)", len(examples), len(extra))
         cfg = TrainConfig(seed=seed, epochs=epochs, trainable_layers=layers, threads=threads)
-        path = run_training(examples, out_root=out or settings.data_dir / "model", config=cfg,
-                            extra_train=extra, data_files=[f.name for f in files])
+        with working(f"training ({epochs} epoch(s); a few minutes on a CPU)"):
+            path = run_training(examples, out_root=out or settings.data_dir / "model",
+                                config=cfg, extra_train=extra,
+                                data_files=[f.name for f in files])
     except MonitorError as err:
         raise _fail(err) from err
     meta = read_metadata(path)

@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from monitor.cliopts import ConfigOpt, demo_config_path
 from monitor.errors import ConfigError
 from monitor.reports import copy
 
@@ -17,8 +18,7 @@ def report(
     brand: Annotated[str | None, typer.Option("--brand", help=copy.HELP_BRAND)] = None,
     json_out: Annotated[bool, typer.Option("--json", help=copy.HELP_JSON)] = False,
     png: Annotated[Path | None, typer.Option("--png", help=copy.HELP_PNG)] = None,
-    config: Annotated[Path | None, typer.Option(
-        "--config", "-c", help="YAML config file (default: $BRAND_MONITOR_CONFIG).")] = None,
+    config: ConfigOpt = None,
 ) -> None:
     """Volumes by brand, label, source and day; first-response and resolution times."""
     from rich.console import Console
@@ -27,7 +27,7 @@ def report(
     from monitor.config import load_settings
     from monitor.logs import setup_logging
     from monitor.periods import parse_period
-    from monitor.reports.period import compute, print_report, write_png
+    from monitor.reports.period import compute, print_report, resolve_brand, write_png
     from monitor.store import Store
 
     parse_period(since)  # a bad period fails before anything is opened
@@ -36,7 +36,13 @@ def report(
     db_file = settings.data_dir / "brand-monitor.sqlite"
     if settings.database_url is None and not db_file.exists():
         # a report never creates a database: a missing one is almost always the wrong config
-        raise ConfigError(copy.NO_DATABASE.format(path=db_file), key="data_dir")
+        message = copy.NO_DATABASE.format(path=db_file)
+        demo = demo_config_path()
+        if demo.exists() and demo.parent != settings.data_dir:
+            message += copy.NO_DATABASE_DEMO.format(demo=demo)
+        raise ConfigError(message, key="data_dir")
+    if brand is not None:
+        brand = resolve_brand(settings, brand)
     store = Store.from_settings(settings)
     try:
         result = compute(store, settings, since=since, brand=brand, now=utcnow())

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 # -- command line ---------------------------------------------------------------------------
 BAD_PNG = "cannot write the chart to {path} ({reason})"
-NO_DATABASE = ("no database at {path}; pass the daemon's config with --config "
-               "(or run `brand-monitor demo` first)")
+NO_DATABASE = ("no database at {path}: pass the config the daemon runs with (--config or "
+               "BRAND_MONITOR_CONFIG)")
+NO_DATABASE_DEMO = "; for the demo's data: --config {demo}"
+UNKNOWN_BRAND = "unknown brand {brand!r}; the rules files know: {known}"
 WROTE_PNG = "chart written to {path}"
 HELP_SINCE = "Period to report on, ending now: 24h, 7d, 2w …"
-HELP_BRAND = "Only this brand (as named in the rules files)."
-HELP_JSON = "Print JSON for scripts (nothing else goes to stdout)."
+HELP_BRAND = "Only this brand: its id or its name in the rules files (lumo or Lumo)."
+HELP_JSON = ("Print JSON for scripts (nothing else goes to stdout); by_day lists only days "
+             "with mentions or responses.")
 HELP_PNG = "Also draw a PNG chart of daily volume by label and response time."
 TABLE_TITLE = "Mentions {start} → {end} UTC{brand}"
 TABLE_HEAD = "[bold]{mentions}[/] mentions · praise {praise} (previous period {previous}{change})"

@@ -25,9 +25,11 @@ logger = logging.getLogger(__name__)
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 KV_KEY = "reports:digest"
+FIRST_RUN_KEY = "reports:digest:first_run"
 QUOTES = 3
 QUOTE_CHARS = 300
 WEEK = timedelta(days=7)
+WATCHED_GRACE = timedelta(days=1)  # a week counts as watched by an install at most this late
 
 
 def due_at(now: datetime, *, weekday: str, hour: int) -> datetime:
@@ -40,6 +42,16 @@ def due_at(now: datetime, *, weekday: str, hour: int) -> datetime:
 def week_name(at: datetime) -> str:
     iso = at.isocalendar()
     return f"{iso.year}-W{iso.week:02d}"
+
+
+def digest_week(due: datetime) -> str:
+    """The ISO week a digest due at `due` reports on: the one holding most of the seven days
+    before it (the middle day's), so Monday's digest is named after the week that just ended."""
+    return week_name(due - WEEK / 2)
+
+
+def same_name(brand: str) -> str:
+    return brand
 
 
 def best_praise(store: Store, window: Window, *, n: int = QUOTES) -> list[Quote]:
@@ -79,7 +91,8 @@ def change(current: float, previous: float, fmt: Callable[[float], str] = str) -
                               previous=fmt(previous))
 
 
-def digest_text(this: Report, last: Report, praise: Sequence[Quote]) -> str:
+def digest_text(this: Report, last: Report, praise: Sequence[Quote], *,
+                brand_name: Callable[[str], str] = same_name) -> str:
     """The digest message in Slack mrkdwn; every piece of public text in it is escaped."""
     end = this.end - timedelta(seconds=1)
     lines = [copy.DIGEST_TITLE.format(start=this.start.strftime("%d %b"),
@@ -106,7 +119,7 @@ def digest_text(this: Report, last: Report, praise: Sequence[Quote]) -> str:
     lines += team_lines(this)
     if this.by_brand:
         lines.append(copy.DIGEST_BRANDS.format(parts=" · ".join(
-            f"{escape(b)} {n}" for b, n in this.by_brand.items())))
+            f"{escape(brand_name(b))} {n}" for b, n in this.by_brand.items())))
     lines += ["", copy.DIGEST_QUOTES]
     lines += [quote_lines(q) for q in praise] or [copy.DIGEST_NO_QUOTES]
     return "\n".join(lines)
@@ -153,7 +166,8 @@ def digest_channel(settings: Settings) -> str:
             or settings.slack.default_channel)
 
 
-def build_digest(store: Store, settings: Settings, *, end: datetime) -> Digest:
+def build_digest(store: Store, settings: Settings, *, end: datetime,
+                 brand_name: Callable[[str], str] = same_name) -> Digest:
     """The digest of the seven days before `end`, against the seven days before those."""
     from monitor.reports.chart import render_png  # matplotlib only when a digest is built
 
@@ -161,33 +175,56 @@ def build_digest(store: Store, settings: Settings, *, end: datetime) -> Digest:
     window = Window(end - WEEK, end)
     this = build_report(store.report_facts(window), targets=targets, now=end)
     last = build_report(store.report_facts(window.previous()), targets=targets, now=window.start)
-    week = week_name(end)
+    week = digest_week(end)
     return Digest(key=digest_key(week), week=week, channel=digest_channel(settings),
-                  text=digest_text(this, last, best_praise(store, window)),
+                  text=digest_text(this, last, best_praise(store, window),
+                                   brand_name=brand_name),
                   png=render_png(this), report=this)
 
 
 class DigestJob:
-    """Run it often (every 15 minutes): it queues this week's digest once it is due, once."""
+    """Run it often (every 15 minutes): it queues this week's digest once it is due, once.
+
+    A week the installation did not watch (it started more than WATCHED_GRACE into the week)
+    with nothing to report gets no digest: a new install does not open with an empty one;
+    quiet weeks after that still post their zeros."""
 
     def __init__(self, *, store: Store, settings: Settings,
-                 clock: Callable[[], datetime] = utcnow) -> None:
+                 clock: Callable[[], datetime] = utcnow,
+                 brand_name: Callable[[str], str] = same_name) -> None:
         self.store = store
         self.settings = settings
         self.clock = clock
+        self.brand_name = brand_name
+
+    def first_run(self, now: datetime) -> datetime:
+        """When this job first ran on this database (recorded on that run)."""
+        seen = (self.store.kv_get(FIRST_RUN_KEY) or {}).get("at")
+        if seen:
+            return datetime.fromisoformat(str(seen))
+        self.store.kv_set(FIRST_RUN_KEY, {"at": now})
+        return now
 
     def run(self) -> str | None:
-        """The outbox key of the digest queued now, or None (not due, or already queued)."""
+        """The outbox key of the digest queued now, or None (not due, already queued, or a
+        new installation's empty first week)."""
         now = self.clock()
+        started = self.first_run(now)
         cfg = self.settings.reports
         due = due_at(now, weekday=cfg.digest_weekday, hour=cfg.digest_hour)
         if now < due:
             return None
-        key = digest_key(week_name(due))
+        key = digest_key(digest_week(due))
         if (self.store.kv_get(KV_KEY) or {}).get("key") == key \
                 or self.store.outbox_row(key) is not None:
             return None
-        digest = build_digest(self.store, self.settings, end=due)
+        digest = build_digest(self.store, self.settings, end=due, brand_name=self.brand_name)
+        if not digest.report.mentions and started > due - WEEK + WATCHED_GRACE:
+            self.store.kv_set(KV_KEY, {"key": key, "skipped_at": now,
+                                       "why": "new installation, nothing to report yet"})
+            logger.info("weekly digest %s skipped: installed %s, after the week began, and "
+                        "nothing to report", key, started.isoformat())
+            return None
         queued = self.store.enqueue(key=key, kind=OutboxKind.UPLOAD, channel=digest.channel,
                                     payload=digest.payload())
         self.store.kv_set(KV_KEY, {"key": key, "queued_at": now, "channel": digest.channel,

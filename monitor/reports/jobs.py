@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from monitor.clock import utcnow
 from monitor.jobs import Job
-from monitor.reports.digest import DigestJob
+from monitor.reports.digest import DigestJob, same_name
 from monitor.reports.spikes import SpikeJob
 
 if TYPE_CHECKING:
@@ -20,7 +20,9 @@ SPIKES_EVERY = 5 * 60
 
 
 def report_jobs(store: Store, settings: Settings, *,
-                clock: Callable[[], datetime] = utcnow) -> list[Job]:
-    digest = DigestJob(store=store, settings=settings, clock=clock)
-    spikes = SpikeJob(store=store, settings=settings, clock=clock)
+                clock: Callable[[], datetime] = utcnow,
+                brand_name: Callable[[str], str] = same_name) -> list[Job]:
+    """`brand_name`: a brand id -> its name in the rules files (Slack shows names)."""
+    digest = DigestJob(store=store, settings=settings, clock=clock, brand_name=brand_name)
+    spikes = SpikeJob(store=store, settings=settings, clock=clock, brand_name=brand_name)
     return [Job("digest", digest.run, DIGEST_EVERY), Job("spikes", spikes.run, SPIKES_EVERY)]

@@ -115,8 +115,14 @@ class Report:
     backlog: list[AgeBucket] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
+        """A JSON-ready dict; the per-day maps list only days with mentions or a response
+        (a ten-year window would otherwise print 3,651 empty days)."""
         out = asdict(self)
         out["start"], out["end"] = self.start.isoformat(), self.end.isoformat()
+        busy = [d for d, counts in self.by_day.items()
+                if sum(counts.values()) or self.first_response_by_day.get(d) is not None]
+        out["by_day"] = {d: self.by_day[d] for d in busy}
+        out["first_response_by_day"] = {d: self.first_response_by_day.get(d) for d in busy}
         return out
 
 

@@ -12,7 +12,7 @@ from rich.table import Table
 
 from connectors.registry import source_title
 from monitor.clock import utcnow
-from monitor.errors import ConfigError
+from monitor.errors import ConfigError, MonitorError
 from monitor.periods import parse_period
 from monitor.readmodels import Window
 from monitor.reports import copy
@@ -32,6 +32,24 @@ def compute(store: Store, settings: Settings, *, since: str, brand: str | None =
     window = Window(end - parse_period(since), end, brand)
     facts = store.report_facts(window)
     return build_report(facts, targets=settings.reports.response_target_minutes, now=end)
+
+
+def resolve_brand(settings: Settings, brand: str) -> str:
+    """The brand id for what a person typed: an id or a name from the rules files, in any case.
+    Without readable rules the text is taken as an id."""
+    from monitor.rules.loader import load_rules
+
+    try:
+        brands = load_rules(settings.rules_dir).brands
+    except MonitorError:  # no rules here (a report run elsewhere): take it as an id
+        return brand
+    wanted = brand.strip().casefold()
+    for b in brands:
+        if wanted in {b.id.casefold(), b.name.casefold(), *(n.casefold() for n in b.names)}:
+            return b.id
+    known = ", ".join(f"{b.id} ({b.name})" if b.name != b.id else b.id for b in brands)
+    raise ConfigError(copy.UNKNOWN_BRAND.format(brand=brand, known=known or "none"),
+                      key="--brand")
 
 
 def write_png(report: Report, path: Path) -> None:

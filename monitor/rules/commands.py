@@ -5,17 +5,22 @@ The rules engine is imported inside each command, so the CLI's --help stays fast
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 
+from monitor.cliopts import ConfigOpt
 from monitor.errors import MonitorError, RulesInvalid
+from monitor.models import Mention
 from monitor.rules import messages as msg
 
 if TYPE_CHECKING:
-    from monitor.rules.backtest import BacktestReport
+    from monitor.readmodels import CaseView
+    from monitor.rules.backtest import BacktestReport, Change
     from monitor.rules.ruleset import Explanation, RuleSet
 
 app = typer.Typer(
@@ -23,10 +28,6 @@ app = typer.Typer(
     pretty_exceptions_enable=False, add_completion=False,
 )
 
-ConfigOpt = Annotated[
-    Path | None,
-    typer.Option("--config", "-c", help="YAML config file (default: $BRAND_MONITOR_CONFIG)."),
-]
 RulesOpt = Annotated[
     Path | None,
     typer.Option("--rules", "-r", help="Rules directory or file (default: rules_dir setting)."),
@@ -51,8 +52,10 @@ def _default_dir(config: Path | None) -> Path:
         _fail(str(e), 2)
 
 
-def _paths(paths: list[Path] | None, config: Path | None) -> list[Path]:
-    return list(paths) if paths else [_default_dir(config)]
+def _paths(paths: list[Path] | None, rules: Path | None, config: Path | None) -> list[Path]:
+    """What to read: the paths given, then --rules, then the config's rules_dir."""
+    chosen = [*(paths or []), *([rules] if rules else [])]
+    return chosen or [_default_dir(config)]
 
 
 def _load(rules: Path | None, config: Path | None) -> RuleSet:
@@ -67,11 +70,11 @@ def _load(rules: Path | None, config: Path | None) -> RuleSet:
 
 
 @app.command()
-def check(paths: PathsArg = None, config: ConfigOpt = None) -> None:
+def check(paths: PathsArg = None, rules: RulesOpt = None, config: ConfigOpt = None) -> None:
     """Validate rules files; print each error as file:line:col: message."""
     from monitor.rules.loader import check_rules
 
-    ruleset, errors = check_rules(_paths(paths, config))
+    ruleset, errors = check_rules(_paths(paths, rules, config))
     if errors or ruleset is None:
         for err in errors:
             typer.echo(str(err))
@@ -80,12 +83,12 @@ def check(paths: PathsArg = None, config: ConfigOpt = None) -> None:
 
 
 @app.command()
-def test(paths: PathsArg = None, config: ConfigOpt = None) -> None:
+def test(paths: PathsArg = None, rules: RulesOpt = None, config: ConfigOpt = None) -> None:
     """Run the must_match / must_not_match examples of every brand."""
     from monitor.rules.examples import run_examples
     from monitor.rules.loader import check_rules
 
-    ruleset, errors = check_rules(_paths(paths, config))
+    ruleset, errors = check_rules(_paths(paths, rules, config))
     if errors or ruleset is None:
         for err in errors:
             typer.echo(str(err))
@@ -135,7 +138,8 @@ def match(
     text: Annotated[str, typer.Option("--text", "-t", help="The text to explain.")],
     rules: RulesOpt = None,
     config: ConfigOpt = None,
-    source: Annotated[str, typer.Option(help="Source of the mention.")] = "x",
+    source: Annotated[str, typer.Option(
+        help="Source of the mention: x, reddit, appstore, googleplay, trustpilot, rss.")] = "x",
     author: Annotated[str, typer.Option(help="Author handle.")] = "someone",
     title: Annotated[str | None, typer.Option(help="Title (posts, reviews).")] = None,
     followers: Annotated[int | None, typer.Option(help="Author's follower count.")] = None,
@@ -149,7 +153,7 @@ def match(
 ) -> None:
     """Explain which brand and rule match a text, with matched terms, or why none does.
     Exits 0 with an answer either way; non-zero only when the rules or config are broken."""
-    from monitor.models import Author, Mention
+    from monitor.models import Author
 
     ruleset = _load(rules, config)
     mention = Mention(
@@ -192,10 +196,12 @@ def backtest_command(
     config: ConfigOpt = None,
     examples: Annotated[int, typer.Option(help="Examples shown per kind of change.")] = 5,
 ) -> None:
-    """Replay stored mentions through the rules on disk and show what would change."""
+    """Replay stored mentions through the rules on disk and show what would change: brand,
+    rule, priority, the label a rule forces, and the Slack channel."""
     from monitor.config import load_settings
     from monitor.periods import parse_period
-    from monitor.rules.backtest import backtest
+    from monitor.progress import Counter
+    from monitor.rules.backtest import backtest, router
 
     try:
         window = parse_period(since)
@@ -210,11 +216,44 @@ def backtest_command(
 
     try:
         store = Store.from_settings(settings)
-        report = backtest(store.iter_mentions(datetime.now(UTC) - window), ruleset,
-                          examples=examples)
+        try:
+            views = [v for v in store.cases()
+                     if v.mention.mention.created_at >= datetime.now(UTC) - window]
+        finally:
+            store.close()
+        with Counter(msg.BACKTEST_PROGRESS, len(views)) as progress:
+            report = backtest((Replayed.of(v) for v in views), ruleset, examples=examples,
+                              route=router(settings.slack), advance=progress.advance)
     except MonitorError as e:
         _fail(str(e), 2)
     _print_report(report, since)
+
+
+@dataclass(frozen=True, slots=True)
+class Replayed:
+    """A stored mention with what was decided for it then: brand, rule, priority, label and
+    the classifier's scores (from the mention), the Slack channel (from its case)."""
+
+    mention: Mention
+    brand: str | None
+    rule: str | None
+    label: str
+    priority: int
+    scores: Mapping[str, float]
+    channel: str | None
+
+    @classmethod
+    def of(cls, view: CaseView) -> Replayed:
+        m = view.mention
+        return cls(m.mention, m.brand, m.rule, m.label, m.priority, m.scores, view.case.channel)
+
+
+def _describe(c: Change) -> str:
+    if c.kind in ("change_priority", "change_label", "change_channel"):
+        return f"{c.old_brand}: {c.before or '-'} -> {c.after or '-'}"
+    was = f"{c.old_brand}/{c.old_rule}" if c.old_brand else "-"
+    now = f"{c.new_brand}/{c.new_rule}" if c.new_brand else (c.reason or "-")
+    return f"{was} -> {now}"
 
 
 def _print_report(report: BacktestReport, since: str) -> None:
@@ -229,6 +268,5 @@ def _print_report(report: BacktestReport, since: str) -> None:
         typer.echo(f"{kind.replace('_', ' ')}: {n}")
         for c in report.examples.get(kind, []):
             text = c.mention.full_text.replace("\n", " ")[:80]
-            was = f"{c.old_brand}/{c.old_rule}" if c.old_brand else "-"
-            now = f"{c.new_brand}/{c.new_rule}" if c.new_brand else (c.reason or "-")
-            typer.echo(f"  [{c.mention.source}:{c.mention.external_id}] {was} -> {now}: {text!r}")
+            typer.echo(f"  [{c.mention.source}:{c.mention.external_id}] {_describe(c)}: "
+                       f"{text!r}")

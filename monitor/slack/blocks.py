@@ -93,7 +93,8 @@ def render_case(case: Case, stored: StoredMention, *, max_text_chars: int = 1500
     reply = case.reply_final or case.reply_text
     if reply:
         reply_md = f"{reply_blocks.header(case, mention.source)}\n```{escape(reply)}```"
-        if case.kb_url:
+        # an agent's edit is theirs, not the suggestion: no knowledge-base link under it
+        if case.kb_url and not reply_blocks.edited(case):
             kb = link(case.kb_url, case.kb_entry or "entry")
             reply_md += "\n" + copy.KB_SOURCE.format(link=kb)
         section: dict[str, Any] = {"type": "section", "block_id": f"reply:{case.id}",

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
+from monitor.cliopts import ConfigOpt
 from monitor.errors import MonitorError
 from monitor.slack import copy
 
@@ -18,12 +18,6 @@ logger = logging.getLogger(__name__)
 
 app = typer.Typer(help="The Slack app: HTTP mode for the buttons, and a setup check.",
                   no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False)
-
-ConfigOpt = Annotated[
-    Path | None,
-    typer.Option("--config", "-c", help="YAML config file (default: $BRAND_MONITOR_CONFIG)."),
-]
-
 
 def _fail(message: str) -> NoReturn:
     typer.echo(f"error: {message}", err=True)

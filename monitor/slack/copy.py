@@ -63,6 +63,7 @@ SEND_CONFIRM_YES = "Send"
 SEND_CONFIRM_NO = "Not yet"
 REPLY_HEADER = {
     "suggested": "*Suggested reply*",
+    "edited": "*Reply (edited in Slack)*",
     "awaiting_approval": "*Reply waiting for approval* · drafted by {who}",
     "queued": "*Sending the reply on {platform}…* · by {who}",
     "replied": "*Replied by {who}* {when} · {link}",
@@ -112,6 +113,8 @@ CHECK = {
     "auth_failed": "the bot token was rejected ({error}); set SLACK_BOT_TOKEN to the app's "
                    "Bot User OAuth Token (xoxb-…)",
     "auth_ok": "token ok: bot @{user} in workspace {team}",
+    "unreachable": "cannot reach Slack at {url} ({error}); check slack.base_url, the network "
+                   "and HTTPS_PROXY",
     "scope_missing": "scope {scope} is missing ({why}); add it in the app's OAuth & "
                      "Permissions (or from deploy/slack-app-manifest.yaml) and reinstall",
     "scope_optional": "optional scope {scope} not granted ({why})",

@@ -30,11 +30,16 @@ def who(user: str | None) -> str:
     return f"<@{user}>" if user else "someone"
 
 
+def edited(case: Case) -> bool:
+    """The reply shown is an agent's edit, not the suggestion."""
+    return bool(case.reply_final) and case.reply_final != case.reply_text
+
+
 def header(case: Case, source: str) -> str:
     """The reply section's first line: a suggestion, or where our public reply stands."""
     state = case.reply_state
     if state is None:
-        return copy.REPLY_HEADER["suggested"]
+        return copy.REPLY_HEADER["edited" if edited(case) else "suggested"]
     platform = escape(source_title(source))
     error = escape(truncate(case.reply_error or "", 200)[0])
     return copy.REPLY_HEADER.get(state, escape(state)).format(

@@ -177,7 +177,7 @@ def register(app: App, *, store: Store, replies: ReplyHandlers | None = None) ->
             refuse(copy.ERROR_BUSY["replied"])
             return
         size, _limit = publishing.length(text, mention.source)
-        saved = store.transition(
+        saved = store.transition_case(
             found.case.id, actor=user, action="reply_edited", to_status=None,
             values={"reply_final": text},
             detail={"platform": mention.source, "length": size,
@@ -185,9 +185,11 @@ def register(app: App, *, store: Store, replies: ReplyHandlers | None = None) ->
                     "template": found.case.reply_template},
             expect_version=found.case.version,
         )
-        if not saved:
+        if saved is None:
             refuse(copy.ERROR_NOT_SAVED)
             return
         ack()
         logger.info("case %s reply edited by %s", found.case.id, user,
                     extra={"case_id": found.case.id, "actor": user})
+        if replies is not None:  # show it now: HTTP mode has no outbox tick in this process
+            replies.push(found._replace(case=saved))

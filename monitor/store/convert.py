@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import Integer
 
+from connectors.registry import TARGET_SOURCES
 from monitor.models import Author, Mention, TriageItem
 from monitor.readmodels import Case, Event, OutboxEntry, SourceState, StoredMention
 from monitor.store.tables import CaseRow, EventRow, MentionRow, OutboxRow, SourceStateRow
@@ -36,7 +37,9 @@ def mention_of(row: MentionRow) -> Mention:
         title=row.title,
         lang=row.lang,
         rating=row.rating,
-        brand=row.brand if row.kind == "review" else None,
+        # a target source's item belongs to the brand whose rules list the target (an app,
+        # a feed): keep it, so a replay matches it the way the pipeline did
+        brand=row.brand if row.kind == "review" or row.source in TARGET_SOURCES else None,
         kind=row.kind,
         parent_id=row.parent_id,
         is_retweet=row.is_retweet,

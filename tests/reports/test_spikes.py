@@ -139,3 +139,22 @@ def test_report_jobs__digest_and_spike_jobs_on_the_daemon_clock(store: Store, tm
     complaints(store, 6, at=NOW)
     assert jobs["spikes"].func() == ["spike:parcelly:2026-11-20T12"]
     assert jobs["digest"].func() == "digest:2026-W47"
+
+
+def test_app_spike_job__alert_names_the_brand_as_the_rules_do(store: Store, tmp_path: Path
+                                                               ) -> None:
+    from monitor.app import App, app_jobs
+    from monitor.config import Secrets
+    from monitor.rules.watcher import RulesWatcher
+
+    rules = RulesWatcher(Path(__file__).resolve().parents[2] / "rules")
+    app = App(settings=spike_settings(tmp_path), secrets=Secrets(), store=store, rules=rules,
+              classifier=None, pipeline=None, delivery=None,  # type: ignore[arg-type]
+              outbox=None)  # type: ignore[arg-type]
+    (spikes,) = [j for j in app_jobs(app, clock=lambda: NOW) if j.name == "spikes"]
+    complaints(store, 6, at=NOW - 2 * MIN, brand="lumo")
+    assert spikes.func() == ["spike:lumo:2026-11-20T12"]
+    (row,) = [r for r in store.outbox_rows() if r.key.startswith("spike:")]
+    assert row.payload["blocks"][0]["text"]["text"] == "🚨 Complaint spike: Lumo Bank"
+    assert "about *Lumo Bank*" in row.payload["blocks"][1]["text"]["text"]
+    assert row.payload["text"].startswith("Complaint spike: Lumo Bank,")

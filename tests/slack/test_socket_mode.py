@@ -114,3 +114,36 @@ def test_socket_mode__rejected_app_token_is_one_clear_error(
     assert "Socket Mode could not start (not_allowed_token_type)" in caplog.text
     assert "xoxb-not-an-app-token" not in caplog.text
     service.stop()  # stopping what never started is fine
+
+
+def test_socket_mode__failed_connect_is_retried_with_backoff_and_shown_in_status(
+        store: Store, settings: Settings, slack: FakeSlack, ws: FakeSocketMode,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from monitor.health import health_report
+    from monitor.store.keys import SOCKET_STATUS_KEY
+
+    monkeypatch.setattr(time, "sleep", REAL_SLEEP)
+    settings = settings.model_copy(update={"database_url": str(store.engine.url)})
+    slack.fail("apps.connections.open", error="internal_error", times=3)
+    service = socket_mode.SocketModeService(store=store, slack=settings.slack, bot_token=TOKEN,
+                                            app_token=APP_TOKEN, retry_base=0.2, retry_max=1)
+    service.start()  # the first try fails: the daemon comes up anyway
+    try:
+        state = store.kv_get(SOCKET_STATUS_KEY)
+        assert state is not None and state["state"] == "reconnecting"
+        assert "internal_error" in state["error"] and state["failures"] == 1
+        report = health_report(settings)
+        assert any(p.startswith("Slack Socket Mode reconnecting") and "buttons do not answer"
+                   in p for p in report["problems"]), report["problems"]
+        assert ws.connected.wait(15), "never reconnected"  # no restart needed
+        deadline = time.monotonic() + 10
+        while (store.kv_get(SOCKET_STATUS_KEY) or {}).get("state") != "connected" \
+                and time.monotonic() < deadline:
+            REAL_SLEEP(0.05)
+        assert store.kv_get(SOCKET_STATUS_KEY)["state"] == "connected"  # type: ignore[index]
+        opened = [m for m, _ in slack.calls if m == "apps.connections.open"]
+        assert len(opened) == 4  # three refusals, then the connection
+        assert not any("Socket Mode" in p for p in health_report(settings)["problems"])
+    finally:
+        service.stop()
+    assert store.kv_get(SOCKET_STATUS_KEY)["state"] == "stopped"  # type: ignore[index]
