@@ -4,20 +4,16 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from monitor.accounts import copy
+from monitor.cliopts import ConfigOpt
 
 app = typer.Typer(help="The brand's accounts our replies are posted with.",
                   no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False)
 
-ConfigOpt = Annotated[
-    Path | None,
-    typer.Option("--config", "-c", help="YAML config file (default: $BRAND_MONITOR_CONFIG)."),
-]
 
 
 @app.command()
