@@ -10,7 +10,7 @@ from rich.table import Table
 
 from monitor.clock import utcnow
 from monitor.store import Store
-from monitor.store.keys import RULES_STATUS_KEY
+from monitor.store.keys import RULES_STATUS_KEY, SLACK_DELIVERY_KEY
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -67,9 +67,12 @@ def _report(store: Store, settings: Settings) -> dict[str, Any]:
             problems.append(f"{name} failing ({entry['failures']}x): {entry['last_error']}")
         elif stale:
             problems.append(f"{name} has not succeeded since {entry['last_success_at']}")
-    backlog = store.outbox_backlog()
+    backlog = store.outbox_backlog()  # rows as they are now: a retried row is not dead
     if backlog.get("dead"):
-        problems.append(f"{backlog['dead']} Slack message(s) could not be delivered (dead)")
+        problems.append(f"{backlog['dead']} Slack message(s) could not be delivered (dead); "
+                        "fix the cause, then `brand-monitor outbox retry --dead`")
+    slack = store.kv_get(SLACK_DELIVERY_KEY) or {"state": "ok", "failures": 0}
+    problems += _slack_problems(slack)
     rules = store.kv_get(RULES_STATUS_KEY)
     if rules and rules.get("last_error"):
         problems.append(f"rules: keeping the last good set; {rules['last_error']}")
@@ -78,6 +81,7 @@ def _report(store: Store, settings: Settings) -> dict[str, Any]:
         "problems": problems,
         "sources": sources,
         "outbox": backlog,
+        "slack": slack,
         "rules": rules,
         "mentions": store.count_mentions(),
         "database": settings.db_url.split("@")[-1],  # never print credentials
@@ -98,6 +102,7 @@ def print_health(report: dict[str, Any], console: Console | None = None) -> None
     console.print(table)
     backlog = ", ".join(f"{k} {v}" for k, v in sorted(report["outbox"].items())) or "empty"
     console.print(f"outbox: {backlog}")
+    console.print(f"slack delivery: {_slack_line(report.get('slack') or {})}", markup=False)
     rules = report["rules"] or {}
     if rules:
         console.print(f"rules: {rules.get('brands', '?')} brand(s) from {rules.get('files', '?')} "
@@ -113,3 +118,37 @@ def print_health(report: dict[str, Any], console: Console | None = None) -> None
 
 def _fmt(value: Any) -> str:
     return value.strftime("%Y-%m-%d %H:%M:%S") if value else "-"
+
+
+FAILING_AFTER = 3  # Slack calls failing in a row before `status` calls it a problem
+
+
+def _slack_problems(slack: dict[str, Any]) -> list[str]:
+    """Slack's delivery state as the daemon stored it (monitor.slack.gate)."""
+    if slack.get("state") == "paused":
+        return [f"Slack delivery paused since {_iso(slack.get('since'))}: {slack.get('reason')}; "
+                f"checking the token again at {_iso(slack.get('next_probe_at'))}"]
+    if slack.get("state") == "failing" and int(slack.get("failures") or 0) >= FAILING_AFTER:
+        return [f"Slack delivery failing ({slack['failures']}x since "
+                f"{_iso(slack.get('since'))}): {slack.get('last_error')}"]
+    return []
+
+
+def _slack_line(slack: dict[str, Any]) -> str:
+    state = str(slack.get("state") or "ok")
+    if state == "paused":
+        return (f"paused since {_iso(slack.get('since'))} ({slack.get('reason')}); next token "
+                f"check {_iso(slack.get('next_probe_at'))}")
+    if state == "failing":
+        return (f"failing {slack.get('failures')}x since {_iso(slack.get('since'))}: "
+                f"{slack.get('last_error')}")
+    last = slack.get("last_success_at")
+    return f"ok (last delivered {_iso(last)})" if last else "ok"
+
+
+def _iso(value: Any) -> str:
+    """A time from the kv table (ISO text) or this process (datetime), to the second."""
+    if value is None:
+        return "-"
+    text = value.isoformat() if hasattr(value, "isoformat") else str(value)
+    return text[:19].replace("T", " ")

@@ -36,6 +36,7 @@ class Response:
     body: bytes | str | Any = b""
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0  # seconds to stall before answering (timeouts); uses an Event, not sleep
+    drop: bool = False  # close the connection without answering (after the work was done)
 
     def encoded(self) -> bytes:
         if isinstance(self.body, bytes):
@@ -89,6 +90,9 @@ class FakeServer:
                 resp = handler(req) if handler else Response(404, {"error": "no route"})
                 if resp.delay:
                     server._stop.wait(resp.delay)
+                if resp.drop:  # the client sees the connection close with no answer
+                    self.close_connection = True
+                    return
                 data = resp.encoded()
                 try:
                     self.send_response(resp.status)
