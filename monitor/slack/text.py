@@ -45,7 +45,8 @@ def fit(text: str, limit: int, *, render: Callable[[str], str] = escape) -> tupl
         rendered = render(cut)
         if len(rendered) <= limit:
             return rendered, True
-        budget -= max(1, len(rendered) - limit)
+        # shrink by how much rendering grew it (five times for '&' → '&amp;')
+        budget = min(budget - 1, budget * limit // len(rendered))
     return render("…"), True
 
 
