@@ -139,3 +139,12 @@ def test_status__slack_failing_shows_with_its_last_error(app_store: Store, slack
 def test_health_report__no_state_stored_reads_ok(tmp_path: Path) -> None:
     report = health_report(Settings(data_dir=tmp_path))
     assert report["slack"]["state"] == "ok"
+
+
+def test_observe_outbox__a_status_with_no_rows_left_reads_zero() -> None:
+    from monitor import metrics
+
+    metrics.observe_outbox({"dead": 2, "sent": 1})
+    metrics.observe_outbox({"sent": 3})  # the dead rows were retried and sent
+    assert REGISTRY.get_sample_value("brand_monitor_outbox_backlog", {"status": "dead"}) == 0
+    assert REGISTRY.get_sample_value("brand_monitor_outbox_backlog", {"status": "sent"}) == 3
