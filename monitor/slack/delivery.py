@@ -186,7 +186,7 @@ class TerminalDelivery:
     def __init__(self, console: Console | None = None, *, files_dir: Path | None = None
                  ) -> None:
         self.console = console or Console()
-        self.files_dir = files_dir  # where upload() writes files (default: the working dir)
+        self.files_dir = files_dir  # where upload_file() writes (default: the working dir)
         self._n = 0
 
     def post(self, *, channel: str, text: str, blocks: list[dict[str, Any]], key: str,
