@@ -17,6 +17,7 @@ from monitor.errors import ConfigError, MonitorError
 from monitor.reports.commands import report
 from monitor.rules.commands import app as rules_app
 from monitor.slack.commands import app as slack_app
+from monitor.slack.outbox_commands import app as outbox_app
 
 app = typer.Typer(
     help="Watch Reddit, X and review sites for brand mentions and triage them in Slack.",
@@ -29,6 +30,7 @@ app.add_typer(rules_app, name="rules")
 app.add_typer(model_app, name="model")
 app.add_typer(slack_app, name="slack")
 app.add_typer(accounts_app, name="accounts")
+app.add_typer(outbox_app, name="outbox")
 app.command("report")(report)
 
 NO_SOURCE = ("no source is enabled: set sources.<name>.enabled in the config "

@@ -139,8 +139,7 @@ class Daemon:
     def deliver(self) -> None:
         stats = self.outbox.run_once(now=self.clock())
         metrics.OUTBOX_SENT.inc(stats.sent)
-        for status, n in self.store.outbox_backlog().items():
-            metrics.OUTBOX_BACKLOG.labels(status).set(n)
+        metrics.observe_outbox(self.store.outbox_backlog())
 
     def reload_rules(self) -> None:
         """Pick up edited rules files; a broken edit keeps the last good set, and the state is

@@ -103,7 +103,9 @@ class SourceAuthError(SourceError):
 
 class DeliveryError(MonitorError):
     """A Slack delivery failed. `retryable` says whether the outbox should try again later;
-    `fatal` stops all delivery (invalid_auth) while keeping the backlog."""
+    `fatal` stops all delivery (invalid_auth) while keeping the backlog; `maybe_sent` says the
+    request reached Slack and may have been carried out (a timeout or a dropped connection after
+    sending it, a 5xx), so it is looked up in Slack before anything is sent again."""
 
     def __init__(
         self,
@@ -112,10 +114,12 @@ class DeliveryError(MonitorError):
         retryable: bool = True,
         retry_after: float | None = None,
         fatal: bool = False,
+        maybe_sent: bool = False,
     ) -> None:
         self.retryable = retryable
         self.retry_after = retry_after
         self.fatal = fatal
+        self.maybe_sent = maybe_sent
         super().__init__(message)
 
 

@@ -18,7 +18,7 @@ from connectors import registry
 from monitor.clock import utcnow
 from monitor.errors import MonitorError, NotConfigured
 from monitor.store import Store
-from monitor.store.keys import RULES_STATUS_KEY, SOCKET_STATUS_KEY
+from monitor.store.keys import RULES_STATUS_KEY, SLACK_DELIVERY_KEY, SOCKET_STATUS_KEY
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -134,9 +134,12 @@ def _report(store: Store, settings: Settings, secrets: Secrets | None, problems:
             problems.append(f"{name} has not succeeded since {entry['last_success_at']}")
         elif on and (st is None or st.last_poll_at is None):
             problems.append(f"{name} has never been polled: is the daemon running?")
-    backlog = store.outbox_backlog()
+    backlog = store.outbox_backlog()  # rows as they are now: a retried row is not dead
     if backlog.get("dead"):
-        problems.append(f"{backlog['dead']} Slack message(s) could not be delivered (dead)")
+        problems.append(f"{backlog['dead']} Slack message(s) could not be delivered (dead); "
+                        "fix the cause, then `brand-monitor outbox retry --dead`")
+    slack = store.kv_get(SLACK_DELIVERY_KEY) or {"state": "ok", "failures": 0}
+    problems += _slack_problems(slack)
     if rules and rules.get("last_error"):
         problems.append(f"rules: keeping the last good set; {rules['last_error']}")
     socket = store.kv_get(SOCKET_STATUS_KEY)
@@ -148,6 +151,7 @@ def _report(store: Store, settings: Settings, secrets: Secrets | None, problems:
         "problems": problems,
         "sources": sources,
         "outbox": backlog,
+        "slack": slack,
         "rules": rules,
         "socket_mode": socket,
         "mentions": store.count_mentions(),
@@ -169,6 +173,7 @@ def print_health(report: dict[str, Any], console: Console | None = None) -> None
     console.print(table)
     backlog = ", ".join(f"{k} {v}" for k, v in sorted(report["outbox"].items())) or "empty"
     console.print(f"outbox: {backlog}")
+    console.print(f"slack delivery: {_slack_line(report.get('slack') or {})}", markup=False)
     rules = report["rules"] or {}
     if rules:
         console.print(f"rules: {rules.get('brands', '?')} brand(s) from {rules.get('files', '?')} "
@@ -188,3 +193,37 @@ def print_health(report: dict[str, Any], console: Console | None = None) -> None
 
 def _fmt(value: Any) -> str:
     return value.strftime("%Y-%m-%d %H:%M:%S") if value else "-"
+
+
+FAILING_AFTER = 3  # Slack calls failing in a row before `status` calls it a problem
+
+
+def _slack_problems(slack: dict[str, Any]) -> list[str]:
+    """Slack's delivery state as the daemon stored it (monitor.slack.gate)."""
+    if slack.get("state") == "paused":
+        return [f"Slack delivery paused since {_iso(slack.get('since'))}: {slack.get('reason')}; "
+                f"checking the token again at {_iso(slack.get('next_probe_at'))}"]
+    if slack.get("state") == "failing" and int(slack.get("failures") or 0) >= FAILING_AFTER:
+        return [f"Slack delivery failing ({slack['failures']}x since "
+                f"{_iso(slack.get('since'))}): {slack.get('last_error')}"]
+    return []
+
+
+def _slack_line(slack: dict[str, Any]) -> str:
+    state = str(slack.get("state") or "ok")
+    if state == "paused":
+        return (f"paused since {_iso(slack.get('since'))} ({slack.get('reason')}); next token "
+                f"check {_iso(slack.get('next_probe_at'))}")
+    if state == "failing":
+        return (f"failing {slack.get('failures')}x since {_iso(slack.get('since'))}: "
+                f"{slack.get('last_error')}")
+    last = slack.get("last_success_at")
+    return f"ok (last delivered {_iso(last)})" if last else "ok"
+
+
+def _iso(value: Any) -> str:
+    """A time from the kv table (ISO text) or this process (datetime), to the second."""
+    if value is None:
+        return "-"
+    text = value.isoformat() if hasattr(value, "isoformat") else str(value)
+    return text[:19].replace("T", " ")

@@ -19,6 +19,25 @@ POLL_SECONDS = Histogram("brand_monitor_poll_seconds", "Time to poll and process
 OUTBOX_SENT = Counter("brand_monitor_outbox_sent_total", "Slack calls delivered")
 OUTBOX_BACKLOG = Gauge("brand_monitor_outbox_backlog", "Slack calls waiting", ["status"])
 SOURCE_UP = Gauge("brand_monitor_source_up", "1 if the last poll of a source worked", ["source"])
+SLACK_STATE = Gauge("brand_monitor_slack_delivery_state",
+                    "1 for Slack delivery's current state: ok, failing, or paused (token "
+                    "rejected; auth.test is probed until it works)", ["state"])
+SLACK_FAILURES = Gauge("brand_monitor_slack_delivery_failures",
+                       "Slack calls that failed in a row (0 once one works)")
+SLACK_STATES = ("ok", "failing", "paused")
+OUTBOX_STATUSES = ("pending", "sending", "unknown", "sent", "dead")
+
+
+def observe_slack(state: str, failures: int) -> None:
+    for name in SLACK_STATES:
+        SLACK_STATE.labels(name).set(1 if name == state else 0)
+    SLACK_FAILURES.set(failures)
+
+
+def observe_outbox(backlog: dict[str, int]) -> None:
+    """Every status, 0 when none: a count that drops to nothing (dead rows retried) reads 0."""
+    for status in (*OUTBOX_STATUSES, *backlog):
+        OUTBOX_BACKLOG.labels(status).set(backlog.get(status, 0))
 
 
 def serve(port: int) -> None:

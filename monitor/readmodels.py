@@ -128,6 +128,7 @@ class OutboxEntry:
     sent_at: datetime | None = None
     slack_channel: str | None = None
     slack_ts: str | None = None
+    attempted_at: datetime | None = None  # the first attempt that may have reached Slack
 
 
 # -- what reports read: one time window's facts (monitor.store.report_queries) ----------------

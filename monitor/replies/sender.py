@@ -93,7 +93,7 @@ class ReplyWorker:
         text, source = str(payload["text"]), row.channel
         view = self.store.get_case(case_id)
         if view is None:
-            self.store.mark_dead(row.id, error="the case no longer exists")
+            self.store.mark_dead(row.id, error="the case no longer exists", maybe_sent=False)
             return
         case = view.case
         if case.reply_attempt != attempt or case.reply_state != ReplyState.QUEUED:
@@ -101,7 +101,8 @@ class ReplyWorker:
             if case.reply_attempt == attempt and case.reply_state == ReplyState.REPLIED:
                 self.store.mark_sent(row.id, channel=None, ts=None)
             else:
-                self.store.mark_dead(row.id, error=f"attempt {attempt} is no longer queued")
+                self.store.mark_dead(row.id, error=f"attempt {attempt} is no longer queued",
+                                     maybe_sent=False)
             return
         paused = self._paused.get(source)
         if paused and now < paused[0]:
@@ -194,7 +195,7 @@ class ReplyWorker:
         notice = self._notice(Outcome.FAILED, row, view, reason=reason, message=message)
         flow.record_failed(self.store, view.case.id, attempt=notice.attempt, reason=reason,
                            message=message, rows=self._rows(notice))
-        self.store.mark_dead(row.id, error=message)
+        self.store.mark_dead(row.id, error=message, maybe_sent=reason == UNCONFIRMED)
         stats.failed += 1
         logger.warning("replies: case %s not answered on %s (%s): %s", view.case.id,
                        row.channel, reason, message,
@@ -212,10 +213,8 @@ class ReplyWorker:
                                   message=str(e))
             flow.record_waiting(self.store, view.case.id, attempt=attempt, retry_at=until,
                                 message=str(e), rows=self._rows(notice))
-        if unknown:
-            self.store.mark_unknown(row.id, error=str(e), at=until, refund_attempt=True)
-        else:
-            self.store.mark_retry(row.id, error=str(e), at=until, refund_attempt=True)
+        self.store.mark_retry(row.id, error=str(e), at=until, refund_attempt=True,
+                              maybe_sent=unknown)
         stats.waiting += 1
         logger.warning("replies: %s rate limited until %s", row.channel, until.isoformat(),
                        extra={"case_id": view.case.id, "outbox_key": row.key})
@@ -229,18 +228,17 @@ class ReplyWorker:
             if view is not None:
                 self._fail(row, view, UNCONFIRMED, error, stats)
             else:
-                self.store.mark_dead(row.id, error=error)
+                self.store.mark_dead(row.id, error=error, maybe_sent=True)
             return
         wait = backoff_delay(row.attempts, base=self.settings.backoff_base,
                              cap=self.settings.backoff_max, rng=self.rng, spread=(0.5, 1.5))
-        self.store.mark_unknown(row.id, error=error, at=now + timedelta(seconds=wait))
+        self.store.mark_retry(row.id, error=error, at=now + timedelta(seconds=wait),
+                              maybe_sent=True)
         stats.retried += 1
         logger.warning("replies: %s unconfirmed (%s); looking it up in %.0fs", row.key, error,
                        wait, extra={"outbox_key": row.key, "case_id": row.case_id})
 
     def _later(self, row: OutboxEntry, *, at: datetime, error: str) -> None:
         """Not now (the account is rate limited): keep what we know about the row."""
-        if row.status == OutboxStatus.UNKNOWN:
-            self.store.mark_unknown(row.id, error=error, at=at, refund_attempt=True)
-        else:
-            self.store.mark_retry(row.id, error=error, at=at, refund_attempt=True)
+        self.store.mark_retry(row.id, error=error, at=at, refund_attempt=True,
+                              maybe_sent=row.status == OutboxStatus.UNKNOWN)

@@ -10,7 +10,16 @@ from connectors.registry import source_title
 from monitor.models import LABELS, Status
 from monitor.readmodels import Case, CaseView, StoredMention
 from monitor.slack import copy, reply_blocks
-from monitor.slack.text import escape, link, quote, truncate
+from monitor.slack.text import (
+    CONTEXT_TEXT,
+    HEADER_TEXT,
+    SECTION_TEXT,
+    escape,
+    fit,
+    link,
+    quote,
+    truncate,
+)
 
 # action_ids the interactive app listens for; the button value is the case id
 CLAIM, HANDLED, NOT_RELEVANT, REOPEN, CHANGE_LABEL, REPLY = (
@@ -18,6 +27,7 @@ CLAIM, HANDLED, NOT_RELEVANT, REOPEN, CHANGE_LABEL, REPLY = (
 )
 _SCORE_ONLY = re.compile(r"^(complaint|question|praise|other) [01]\.\d+$")
 LABEL_VALUES = tuple(label.value for label in LABELS)
+NAME_CHARS = 80  # an author's name or handle, a subreddit, a brand: a glance, not an essay
 
 
 def _when(dt: datetime | None) -> str:
@@ -27,12 +37,17 @@ def _when(dt: datetime | None) -> str:
     return f"<!date^{int(dt.timestamp())}^{{time}}|{dt:%H:%M} UTC>"
 
 
+def _name(text: str) -> str:
+    """A name from the public, escaped and cut to one short line."""
+    return fit(" ".join(text.split()), NAME_CHARS)[0]
+
+
 def _author(m: StoredMention) -> str:
     author = m.mention.author
-    handle = escape(author.handle or "unknown")
+    handle = _name(author.handle or "unknown")
     who = f"@{handle}" if m.source in ("x", "reddit") else handle
     if author.name and author.name != author.handle:
-        who = f"{escape(author.name)} ({who})"
+        who = f"{_name(author.name)} ({who})"
     if author.followers is not None:
         who += f" · {author.followers:,} followers"
     if author.verified:
@@ -56,49 +71,44 @@ def status_line(case: Case) -> str:
 
 def render_case(case: Case, stored: StoredMention, *, max_text_chars: int = 1500
                 ) -> tuple[str, list[dict[str, Any]]]:
-    """(fallback text, blocks) for the case's Slack message in its current state."""
+    """(fallback text, blocks) for the case's Slack message in its current state. Every piece
+    is cut to Slack's limits before it is escaped (an escaped `&amp;` is never split)."""
     mention = stored.mention
     label = case.label
+    brand = " ".join((stored.brand or "unknown brand").split())
     title = (f"{copy.LABEL_EMOJI.get(label, '')} {copy.LABEL_TITLE.get(label, label)} · "
-             f"{stored.brand or 'unknown brand'} · "
-             f"{copy.PRIORITY_TITLE.get(case.priority, 'normal')} priority")
-    body = mention.text or ""
-    body = f"*{escape(mention.title)}*\n{escape(body)}" if mention.title else escape(body)
-    body, cut = truncate(body, max_text_chars)
-    text_block = quote(body) + (f"\n_{copy.CUT_NOTICE}_" if cut else "")
+             f"{brand} · {copy.PRIORITY_TITLE.get(case.priority, 'normal')} priority")
+    notice = f"\n_{copy.CUT_NOTICE}_"
+    head = f"*{fit(' '.join(mention.title.split()), 300)[0]}*\n" if mention.title else ""
+    room = max(min(max_text_chars, SECTION_TEXT - len(notice)), len(quote(head)) + 100)
+    body, cut = fit(mention.text or "", room, render=lambda t: quote(head + escape(t)))
+    text_block = body + (notice if cut else "")
     where = escape(source_title(mention.source))
     if mention.extra and mention.extra.get("subreddit"):
-        where += f" · r/{escape(str(mention.extra['subreddit']))}"
+        where += f" · r/{_name(str(mention.extra['subreddit']))}"
     if mention.rating is not None:
         where += f" · {'★' * mention.rating}{'☆' * (5 - mention.rating)}"
     meta = f"{_author(stored)}\n{where} · {link(mention.url, 'open original')} · " \
            f"{_when(mention.created_at)}"
-    # the classifier's first reason restates "<label> <score>", which the line already shows
-    why = [r for r in stored.reasons if not _SCORE_ONLY.match(r)]
-    reasons = "; ".join(escape(r) for r in why[:3])
-    conf = f"{copy.LABEL_TITLE.get(stored.label, stored.label)} {stored.confidence:.0%}"
-    if label != stored.label:
-        conf += f" (changed to {label})"
-    context = [conf] + ([reasons] if reasons else [])
-    if stored.uncertain:
-        context.append(copy.UNCERTAIN)
-    if stored.priority_reasons:
-        context.append("priority: " + ", ".join(escape(r) for r in stored.priority_reasons))
     blocks: list[dict[str, Any]] = [
-        {"type": "header", "text": {"type": "plain_text", "text": title[:150], "emoji": True}},
-        {"type": "section", "text": {"type": "mrkdwn", "text": text_block[:2900]}},
+        {"type": "header", "text": {"type": "plain_text", "emoji": True,
+                                    "text": truncate(title, HEADER_TEXT)[0]}},
+        {"type": "section", "text": {"type": "mrkdwn", "text": text_block}},
         {"type": "section", "text": {"type": "mrkdwn", "text": meta}},
-        {"type": "context", "elements": [{"type": "mrkdwn", "text": c[:300]} for c in context]},
+        {"type": "context", "elements": [{"type": "mrkdwn", "text": c}
+                                         for c in _context(case, stored)]},
     ]
     reply = case.reply_final or case.reply_text
     if reply:
-        reply_md = f"{reply_blocks.header(case, mention.source)}\n```{escape(reply)}```"
+        kb = ""
         # an agent's edit is theirs, not the suggestion: no knowledge-base link under it
         if case.kb_url and not reply_blocks.edited(case):
-            kb = link(case.kb_url, case.kb_entry or "entry")
-            reply_md += "\n" + copy.KB_SOURCE.format(link=kb)
+            kb = "\n" + copy.KB_SOURCE.format(
+                link=link(case.kb_url, truncate(case.kb_entry or "entry", NAME_CHARS)[0]))
+        fence = f"{reply_blocks.header(case, mention.source)}\n```"
+        shown, _ = fit(reply, SECTION_TEXT - len(fence) - len(kb) - 3)
         section: dict[str, Any] = {"type": "section", "block_id": f"reply:{case.id}",
-                                   "text": {"type": "mrkdwn", "text": reply_md[:2900]}}
+                                   "text": {"type": "mrkdwn", "text": f"{fence}{shown}```{kb}"}}
         button = reply_blocks.accessory(case, stored)
         if button is not None:
             section["accessory"] = button
@@ -108,9 +118,27 @@ def render_case(case: Case, stored: StoredMention, *, max_text_chars: int = 1500
     blocks.append({"type": "actions", "block_id": f"case:{case.id}",
                    "elements": _actions(case)})
     # the fallback text is what notifications show, and Slack parses it as mrkdwn too
-    fallback = f"{copy.LABEL_TITLE.get(label, label)} about {escape(stored.brand or '?')}: " \
-               f"{escape(truncate(mention.text or '', 200)[0])}"
+    fallback = f"{copy.LABEL_TITLE.get(label, label)} about {_name(brand)}: " \
+               f"{fit(mention.text or '', 200)[0]}"
     return fallback, blocks
+
+
+def _context(case: Case, stored: StoredMention) -> list[str]:
+    """The context line: classifier label and score, its reasons, priority reasons; each
+    element within CONTEXT_TEXT characters."""
+    # the classifier's first reason restates "<label> <score>", which the line already shows
+    why = [r for r in stored.reasons if not _SCORE_ONLY.match(r)]
+    reasons = "; ".join(fit(r, CONTEXT_TEXT // 3 - 2)[0] for r in why[:3])
+    conf = f"{copy.LABEL_TITLE.get(stored.label, stored.label)} {stored.confidence:.0%}"
+    if case.label != stored.label:
+        conf += f" (changed to {case.label})"
+    context = [fit(conf, CONTEXT_TEXT)[0]] + ([reasons] if reasons else [])
+    if stored.uncertain:
+        context.append(copy.UNCERTAIN)
+    if stored.priority_reasons:
+        shown = [fit(r, 64)[0] for r in stored.priority_reasons[:4]]
+        context.append("priority: " + ", ".join(shown))
+    return context
 
 
 def _button(text: str, action_id: str, case: Case, style: str | None = None
@@ -158,17 +186,17 @@ def render_history(author: str, days: int, views: list[CaseView]
     """The thread reply listing the same author's earlier mentions: when, label, outcome (and
     who), a link to the original and what we replied, so nobody asks the customer twice."""
     if not views:
-        text = copy.HISTORY_NONE.format(author=escape(author), days=days)
+        text = copy.HISTORY_NONE.format(author=_name(author), days=days)
         return text, [{"type": "context", "elements": [{"type": "mrkdwn", "text": text}]}]
-    title = copy.HISTORY_TITLE.format(author=escape(author), days=days)
+    title = copy.HISTORY_TITLE.format(author=_name(author), days=days)
     items: list[str] = []
     for c, stored in views:
         m = stored.mention
-        snippet = escape(truncate((m.title + " — " if m.title else "") + m.text, 140)[0])
+        snippet = fit(" ".join(((m.title + " — " if m.title else "") + m.text).split()), 140)[0]
         line = (f"• {_when(m.created_at)} · {copy.LABEL_TITLE.get(c.label, c.label)} · "
                 f"{_outcome(c)} · {link(m.url, 'link')}\n    {snippet}")
         if c.reply_final:
-            reply = escape(truncate(c.reply_final, 140)[0])
+            reply = fit(" ".join(c.reply_final.split()), 140)[0]
             line += "\n    " + copy.HISTORY_REPLY.format(reply=reply)
         items.append(line)
     # keep whole items within Slack's 3000-character section limit

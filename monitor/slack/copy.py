@@ -145,3 +145,19 @@ CHECK = {
     "serving": "listening on http://{host}:{port}{path} (Slack Request URL for "
                "Interactivity); Ctrl-C stops",
 }
+
+# The line under a message that carries a file (the weekly digest's chart); {link} is a link.
+FILE_LINK = "📈 {link}"
+
+# `brand-monitor outbox …` lines (the operator reads these).
+OUTBOX = {
+    "choose": "say what to retry: --dead (every dead message) and/or --key KEY "
+              "(see `brand-monitor outbox list --status dead`)",
+    "queued": "queued again: {key}",
+    "skipped": "left alone: {key} is {status}",
+    "missing": "no outbox message has the key {key}",
+    "summary": "{n} message(s) queued again; the running daemon delivers them within "
+               "outbox.interval (or run `brand-monitor run --once`). One that may already be "
+               "in Slack is looked up there first.",
+    "empty": "no outbox messages{status}",
+}

@@ -12,8 +12,12 @@ from typing import TYPE_CHECKING, Any
 from monitor.backoff import backoff_delay
 from monitor.clock import utcnow
 from monitor.errors import DeliveryError
+from monitor.slack import copy
 from monitor.slack.blocks import render_case, render_history
+from monitor.slack.faults import unanswered
+from monitor.slack.gate import DeliveryGate
 from monitor.slack.refresh import refresh_message
+from monitor.slack.text import escape
 from monitor.store.keys import SLACK_KINDS, OutboxKind, OutboxStatus
 
 if TYPE_CHECKING:
@@ -41,16 +45,26 @@ class _Wait(Exception):  # an internal signal, not an error
     """The row cannot go yet (its thread parent is not posted); try again soon."""
 
 
+class _Failed(Exception):  # an internal signal carrying the DeliveryError
+    """An attempt failed; `maybe_sent` if it may have reached Slack and no lookup has ruled
+    that out since (the row stays 'unknown': the next attempt looks before it sends)."""
+
+    def __init__(self, error: DeliveryError, *, maybe_sent: bool) -> None:
+        super().__init__(str(error))
+        self.error = error
+        self.maybe_sent = maybe_sent
+
+
 class OutboxWorker:
     def __init__(self, *, store: Store, delivery: Delivery, settings: OutboxSettings,
-                 slack: SlackSettings, rng: random.Random | None = None) -> None:
+                 slack: SlackSettings, rng: random.Random | None = None,
+                 gate: DeliveryGate | None = None) -> None:
         self.store = store
         self.delivery = delivery
         self.settings = settings
         self.slack = slack
         self.rng = rng or random.Random()
-        self.paused_until: datetime | None = None
-        self.paused_reason: str | None = None
+        self.gate = gate or DeliveryGate(store=store, delivery=delivery, rng=self.rng)
         self._recovered = False
 
     def run_once(self, *, now: datetime | None = None) -> OutboxStats:
@@ -63,24 +77,31 @@ class OutboxWorker:
                 logger.warning("outbox: %d message(s) were in flight when the last run stopped; "
                                "checking Slack before sending them again", n)
             self._recovered = True
-        if self.paused_until and now < self.paused_until:
-            stats.paused = self.paused_reason
+        if not self.gate.open(now):
+            stats.paused = self.gate.paused
             return stats
         rows = self.store.lease_due(limit=self.settings.batch_size, lease=LEASE, now=now,
                                     kinds=SLACK_KINDS)
         for i, row in enumerate(rows):
             try:
-                self._deliver(row, stats)
+                if self._deliver(row, stats):
+                    self.gate.succeeded(now)
             except _Wait as wait:
                 self.store.mark_retry(row.id, error=str(wait), at=now + timedelta(seconds=5),
-                                      refund_attempt=True)
-            except DeliveryError as e:
-                if self._failed(row, e, stats, now):
+                                      refund_attempt=True, maybe_sent=_in_doubt(row))
+            except _Failed as failed:
+                if self._failed(row, failed.error, stats, now, maybe_sent=failed.maybe_sent):
                     # fatal: put back every row leased in this run, untouched
                     for later in rows[i + 1:]:
                         self.store.mark_retry(later.id, error="delivery paused", at=now,
-                                              refund_attempt=True)
+                                              refund_attempt=True, maybe_sent=_in_doubt(later))
                     break
+            except Exception as e:  # a bug or a database hiccup must not stop the other rows
+                logger.exception("outbox: %s failed unexpectedly", row.key,
+                                 extra={"outbox_key": row.key})
+                # it may have failed after Slack took the message: look before resending
+                self._failed(row, DeliveryError(f"{type(e).__name__}: {e}"), stats, now,
+                             maybe_sent=row.kind != OutboxKind.UPDATE, slack_fault=False)
         if stats.sent or stats.dead or stats.retried:
             logger.info("outbox: sent %d (reconciled %d), retrying %d, dead %d",
                         stats.sent, stats.reconciled, stats.retried, stats.dead)
@@ -97,50 +118,65 @@ class OutboxWorker:
                 break
         return sent
 
-    def _deliver(self, row: OutboxEntry, stats: OutboxStats) -> None:
-        thread_ts = self._thread_ts(row)
-        if row.status == OutboxStatus.UNKNOWN:
-            found = self.delivery.find(channel=row.channel, key=row.key, since=row.created_at,
-                                       thread_ts=thread_ts)
-            if found:
-                self._sent(row, found[0], found[1])
-                stats.sent += 1
-                stats.reconciled += 1
-                logger.info("outbox: %s was already in Slack (ts %s); not posting again",
-                            row.key, found[1])
-                return
-        if row.kind == OutboxKind.UPLOAD:
-            channel, _file_id = self._upload(row)
-            self._sent(row, channel, None)  # a file share has no message ts to thread under
-            stats.sent += 1
-            return
+    def _deliver(self, row: OutboxEntry, stats: OutboxStats) -> bool:
+        """Deliver one leased row; True if Slack was called and answered. A row that may
+        already be in Slack is looked up first, and stays in doubt until a lookup answers."""
+        doubt = _in_doubt(row)
+        try:
+            thread_ts = self._thread_ts(row)
+            if doubt:
+                since = row.attempted_at or row.created_at
+                found = self.delivery.find(channel=row.channel, key=row.key, since=since,
+                                           thread_ts=thread_ts)
+                if found:
+                    self._sent(row, found[0], found[1])
+                    stats.sent += 1
+                    stats.reconciled += 1
+                    logger.info("outbox: %s was already in Slack (ts %s); not posting again",
+                                row.key, found[1])
+                    return True
+                doubt = False  # Slack answered: it has no such message, sending is safe
+            return self._send(row, stats, thread_ts)
+        except DeliveryError as e:
+            # chat.update re-renders: doing it twice is harmless, so it is never in doubt
+            maybe = (doubt or e.maybe_sent) and row.kind != OutboxKind.UPDATE
+            raise _Failed(e, maybe_sent=maybe) from e
+
+    def _send(self, row: OutboxEntry, stats: OutboxStats, thread_ts: str | None) -> bool:
         if row.kind == OutboxKind.UPDATE:
             view = self.store.get_case(int(row.payload["case_id"]))
             if view is None or not view.case.slack_ts:
                 # no message to update yet: the post will be rendered in the current state
                 self.store.mark_sent(row.id, channel=None, ts=None)
-                return
+                return False
             case = view.case
             # renders itself, until Slack shows the newest state even if an agent clicks meanwhile
             refresh_message(self.store, self.delivery, case.id, view=view,
                             max_text_chars=self.slack.max_text_chars)
             self._sent(row, case.slack_channel, case.slack_ts)
             stats.sent += 1
-            return
-        rendered = self._render(row)
+            return True
+        unfurl_media = False
+        if row.kind == OutboxKind.UPLOAD:
+            rendered: tuple[str, list[dict[str, Any]]] | None = (self._upload(row), [])
+            unfurl_media = True  # the link to our own file shows the file
+        else:
+            rendered = self._render(row)
         if rendered is None:  # nothing to send any more (case gone, no history to show)
             self.store.mark_sent(row.id, channel=None, ts=None)
-            return
+            return False
         text, blocks = rendered
         channel, ts = self.delivery.post(channel=row.channel, text=text, blocks=blocks,
-                                         key=row.key, thread_ts=thread_ts)
+                                         key=row.key, thread_ts=thread_ts,
+                                         unfurl_media=unfurl_media)
         self._sent(row, channel, ts)
         stats.sent += 1
+        return True
 
     def _sent(self, row: OutboxEntry, channel: str | None, ts: str | None) -> None:
-        self.store.mark_sent(row.id, channel=channel, ts=ts)
-        if row.kind == OutboxKind.POST and row.case_id is not None and channel and ts:
-            self.store.set_slack_message(row.case_id, channel=channel, ts=ts)
+        # a post records the case's message in the same transaction as the row
+        case_id = row.case_id if row.kind == OutboxKind.POST else None
+        self.store.mark_sent(row.id, channel=channel, ts=ts, case_id=case_id)
 
     def _thread_ts(self, row: OutboxEntry) -> str | None:
         if not row.thread_key:
@@ -177,32 +213,44 @@ class OutboxWorker:
             return render_history(mention.author.handle, self.slack.history_days, earlier)
         return str(payload.get("text", "")), list(payload.get("blocks") or [])
 
-    def _upload(self, row: OutboxEntry) -> tuple[str, str | None]:
-        """An "upload" row: payload {"filename", "title", "content_b64", "initial_comment"}."""
+    def _upload(self, row: OutboxEntry) -> str:
+        """An "upload" row (payload {"filename", "title", "content_b64", "initial_comment"}) is
+        a message that carries a file: the file is uploaded unshared (once; its id is kept in
+        the row), then posted as a link in a message with the row's key in its metadata, so an
+        interrupted share is found in Slack like any post. Returns the message text."""
         payload = row.payload or {}
-        try:
-            content = base64.b64decode(payload["content_b64"], validate=True)
-        except (KeyError, ValueError) as e:
-            raise DeliveryError(f"outbox row {row.key}: no valid file content",
-                                retryable=False) from e
-        return self.delivery.upload(channel=row.channel, filename=str(payload["filename"]),
-                                    content=content, title=str(payload.get("title") or ""),
-                                    initial_comment=str(payload.get("initial_comment") or ""),
-                                    key=row.key)
+        title = str(payload.get("title") or payload.get("filename") or "file")
+        permalink = payload.get("permalink")
+        if not permalink:
+            try:
+                content = base64.b64decode(payload["content_b64"], validate=True)
+            except (KeyError, ValueError) as e:
+                raise DeliveryError(f"outbox row {row.key}: no valid file content",
+                                    retryable=False) from e
+            try:
+                file_id, permalink = self.delivery.upload_file(
+                    filename=str(payload["filename"]), content=content, title=title)
+            except DeliveryError as e:  # a file nobody can see yet: never in doubt
+                raise _Failed(e, maybe_sent=False) from e
+            self.store.note_upload(row.id, file_id=file_id, permalink=permalink)
+        chart = copy.FILE_LINK.format(link=f"<{permalink}|{escape(title)}>")
+        return f"{payload.get('initial_comment') or ''}\n{chart}".lstrip("\n")
 
-    def _failed(self, row: OutboxEntry, e: DeliveryError, stats: OutboxStats, now: datetime
-                ) -> bool:
-        """Record a failed delivery; True if delivery must pause (fatal)."""
+    def _failed(self, row: OutboxEntry, e: DeliveryError, stats: OutboxStats, now: datetime,
+                *, maybe_sent: bool, slack_fault: bool = True) -> bool:
+        """Record a failed delivery; True if delivery must pause (fatal). `slack_fault`: the
+        failure says something about Slack (not our own bug), for the delivery state."""
         stats.errors.append(str(e))
         if e.fatal:
-            self.paused_reason = str(e)
-            self.paused_until = now + timedelta(minutes=10)
-            stats.paused = self.paused_reason
-            self.store.mark_retry(row.id, error=str(e), at=now, refund_attempt=True)
-            logger.error("outbox: delivery paused: %s", e)
+            self.gate.pause(e, now)
+            stats.paused = self.gate.paused
+            self.store.mark_retry(row.id, error=str(e), at=now, refund_attempt=True,
+                                  maybe_sent=maybe_sent)
             return True
+        if slack_fault and e.retryable and e.retry_after is None:
+            self.gate.failed(e, now)  # Slack itself is failing, not this one message
         if not e.retryable or row.attempts >= self.settings.max_attempts:
-            self.store.mark_dead(row.id, error=str(e))
+            self.store.mark_dead(row.id, error=str(e), maybe_sent=maybe_sent)
             stats.dead += 1
             logger.error("outbox: giving up on %s after %d attempt(s): %s", row.key,
                          row.attempts, e)
@@ -215,8 +263,22 @@ class OutboxWorker:
                                  cap=self.settings.backoff_max, rng=self.rng,
                                  spread=(0.5, 1.5))
             refund = False
+        if maybe_sent and unanswered(e):
+            # a call that got no answer may still be at work in Slack: give it that long again
+            # before the lookup, which could otherwise miss it
+            wait = max(wait, self.slack.timeout)
         self.store.mark_retry(row.id, error=str(e), at=now + timedelta(seconds=wait),
-                              refund_attempt=refund)
+                              refund_attempt=refund, maybe_sent=maybe_sent)
         stats.retried += 1
-        logger.warning("outbox: %s failed (%s); retrying in %.0fs", row.key, e, wait)
+        if maybe_sent:
+            logger.warning("outbox: %s failed (%s) and may have reached Slack; looking it up "
+                           "before any resend in %.0fs", row.key, e, wait)
+        else:
+            logger.warning("outbox: %s failed (%s); retrying in %.0fs", row.key, e, wait)
         return False
+
+
+def _in_doubt(row: OutboxEntry) -> bool:
+    """Handed out as 'unknown': an earlier attempt may have reached Slack. An update is a
+    re-render that may happen twice, so it is never in doubt."""
+    return row.status == OutboxStatus.UNKNOWN and row.kind != OutboxKind.UPDATE

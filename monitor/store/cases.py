@@ -47,15 +47,9 @@ class CasesMixin:
             return [event_of(r) for r in s.scalars(stmt.order_by(EventRow.at, EventRow.id))]
 
     def set_slack_message(self, case_id: int, *, channel: str, ts: str) -> None:
+        """Record where the case's Slack message is (the outbox does it with mark_sent)."""
         with self.session() as s:
-            case = s.get(CaseRow, case_id)
-            if case is None:
-                return
-            first = case.slack_ts is None
-            case.slack_channel, case.slack_ts = channel, ts
-            if first:
-                s.add(EventRow(case_id=case_id, actor="system", action="posted",
-                               to_status=case.status, detail={"channel": channel, "ts": ts}))
+            record_slack_message(s, case_id, channel=channel, ts=ts)
 
     def transition(self, case_id: int, **change: Any) -> bool:
         """`transition_case`, answering only whether the transition happened."""
@@ -158,3 +152,16 @@ class CasesMixin:
                 stmt = stmt.where(CaseRow.status.in_(list(statuses)))
             return [CaseView(case_of(c), stored_mention_of(m))
                     for c, m in s.execute(stmt.order_by(CaseRow.id))]
+
+
+def record_slack_message(s: Session, case_id: int, *, channel: str, ts: str) -> None:
+    """Set the case's Slack message inside the caller's transaction; the first time, audit it
+    as 'posted'."""
+    case = s.get(CaseRow, case_id)
+    if case is None:
+        return
+    first = case.slack_ts is None
+    case.slack_channel, case.slack_ts = channel, ts
+    if first:
+        s.add(EventRow(case_id=case_id, actor="system", action="posted",
+                       to_status=case.status, detail={"channel": channel, "ts": ts}))

@@ -98,6 +98,7 @@ def entry_of(row: OutboxRow, *, status: str | None = None) -> OutboxEntry:
         next_attempt_at=row.next_attempt_at, created_at=row.created_at, case_id=row.case_id,
         thread_key=row.thread_key, payload=dict(row.payload or {}), last_error=row.last_error,
         sent_at=row.sent_at, slack_channel=row.slack_channel, slack_ts=row.slack_ts,
+        attempted_at=row.attempted_at,
     )
 
 

@@ -87,3 +87,5 @@ def spike_key(brand: str, hour: datetime) -> str:
 # Named state in the kv table, written by the daemon and read by `status` in another process.
 RULES_STATUS_KEY = "rules.status"
 SOCKET_STATUS_KEY = "slack.socket_mode"  # connected | reconnecting | stopped, since, error
+# Slack delivery's state (ok / failing / paused on a rejected token), kept by the outbox worker.
+SLACK_DELIVERY_KEY = "slack.delivery"

@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 
 from monitor.clock import utcnow
 from monitor.readmodels import OutboxEntry
+from monitor.store.cases import record_slack_message
 from monitor.store.convert import entry_of
 from monitor.store.keys import OutboxKind, OutboxStatus
 from monitor.store.tables import OutboxRow
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Iterator
+    from collections.abc import Iterable, Iterator, Sequence
     from contextlib import AbstractContextManager
 
     from sqlalchemy import ColumnElement
@@ -23,6 +25,16 @@ if TYPE_CHECKING:
 PENDING, SENDING, SENT, DEAD, UNKNOWN = (OutboxStatus.PENDING, OutboxStatus.SENDING,
                                          OutboxStatus.SENT, OutboxStatus.DEAD,
                                          OutboxStatus.UNKNOWN)
+
+
+@dataclass
+class Requeued:
+    """What `requeue` did: keys queued again, keys left alone (with their status), keys that
+    name no row."""
+
+    queued: list[str] = field(default_factory=list)
+    skipped: dict[str, str] = field(default_factory=dict)
+    missing: list[str] = field(default_factory=list)
 
 
 class OutboxMixin:
@@ -67,8 +79,10 @@ class OutboxMixin:
     def lease_due(self, *, limit: int, lease: timedelta, now: datetime | None = None,
                   kinds: Iterable[str] | None = None) -> list[OutboxEntry]:
         """Mark up to `limit` due rows as sending (attempts + 1) and return them, oldest first.
-        A row whose lease expired while 'sending' is returned as 'unknown' for reconciling.
-        `kinds`: only rows of these kinds (the Slack and the reply worker lease apart)."""
+        A row that was in flight before (a crash, an expired lease, a reply that never came) is
+        handed out as 'unknown': look it up before sending it again. Rows another replica is
+        leasing right now are skipped (FOR UPDATE SKIP LOCKED on PostgreSQL). `kinds`: only
+        rows of these kinds (the Slack and the reply worker lease apart)."""
         now = now or utcnow()
         with self.session() as s:
             rows = list(s.scalars(
@@ -76,14 +90,18 @@ class OutboxMixin:
                 .where(OutboxRow.status.in_((PENDING, UNKNOWN, SENDING)),
                        OutboxRow.next_attempt_at <= now, *_of(kinds))
                 .order_by(OutboxRow.id).limit(limit)
+                .with_for_update(skip_locked=True)
             ))
             reconcile = {r.id for r in rows if r.status in (SENDING, UNKNOWN)}
             for row in rows:
                 row.status = SENDING
                 row.attempts += 1
                 row.next_attempt_at = now + lease
+                # the lookup window opens at the first attempt that may have reached Slack
+                # (a row in flight before attempted_at existed: from when it was queued)
+                row.attempted_at = row.attempted_at or (
+                    row.created_at if row.id in reconcile else now)
             s.flush()
-            # a row that was in flight before is handed out as "unknown": reconcile it first
             return [entry_of(r, status=UNKNOWN if r.id in reconcile else None) for r in rows]
 
     def settle_updates(self, case_id: int, *, version: int, channel: str | None,
@@ -100,47 +118,81 @@ class OutboxMixin:
             if done:
                 s.execute(update(OutboxRow).where(OutboxRow.id.in_(done)).values(
                     status=SENT, sent_at=utcnow(), slack_channel=channel, slack_ts=ts,
-                    last_error=None))
+                    last_error=None, attempted_at=None))
             return len(done)
 
-    def mark_sent(self, row_id: int, *, channel: str | None, ts: str | None) -> None:
+    def mark_sent(self, row_id: int, *, channel: str | None, ts: str | None,
+                  case_id: int | None = None) -> None:
+        """The row is delivered. `case_id`: the row posted that case's message, whose channel
+        and ts are recorded in the same transaction (a crash cannot leave one without the
+        other: the case's later updates need the ts)."""
         with self.session() as s:
             s.execute(update(OutboxRow).where(OutboxRow.id == row_id).values(
                 status=SENT, sent_at=utcnow(), slack_channel=channel, slack_ts=ts,
-                last_error=None))
+                last_error=None, attempted_at=None))
+            if case_id is not None and channel and ts:
+                record_slack_message(s, case_id, channel=channel, ts=ts)
 
-    def mark_retry(self, row_id: int, *, error: str, at: datetime,
+    def mark_retry(self, row_id: int, *, error: str, at: datetime, maybe_sent: bool,
                    refund_attempt: bool = False) -> None:
-        """Back to pending, due at `at`. `refund_attempt` for waits that are not failures
-        (rate limits, a thread parent not posted yet)."""
+        """Due again at `at`: 'unknown' if an attempt may have reached Slack and no lookup has
+        said otherwise since (`maybe_sent`), so the next attempt looks before it sends; else
+        'pending'. `refund_attempt` for waits that are not failures (rate limits, a thread
+        parent not posted yet)."""
         with self.session() as s:
             row = s.get(OutboxRow, row_id)
             if row is None:
                 return
-            row.status = PENDING
+            row.status = UNKNOWN if maybe_sent else PENDING
             row.last_error = error
             row.next_attempt_at = at
+            if not maybe_sent:
+                row.attempted_at = None
             if refund_attempt:
                 row.attempts = max(0, row.attempts - 1)
 
-    def mark_unknown(self, row_id: int, *, error: str, at: datetime,
-                     refund_attempt: bool = False) -> None:
-        """Back to 'unknown', due at `at`: the write may have happened (a timeout, a 5xx), so
-        the next attempt looks it up before sending again. `refund_attempt` as in mark_retry."""
+    def mark_dead(self, row_id: int, *, error: str, maybe_sent: bool) -> None:
+        """Given up. `maybe_sent` is remembered (as attempted_at) so a retry looks first."""
+        values: dict[str, Any] = {"status": DEAD, "last_error": error}
+        if not maybe_sent:
+            values["attempted_at"] = None
+        with self.session() as s:
+            s.execute(update(OutboxRow).where(OutboxRow.id == row_id).values(**values))
+
+    def note_upload(self, row_id: int, *, file_id: str, permalink: str) -> None:
+        """Remember the file an upload row uploaded (not shared yet), so a retry of the
+        message that shares it does not upload it again."""
         with self.session() as s:
             row = s.get(OutboxRow, row_id)
-            if row is None:
-                return
-            row.status = UNKNOWN
-            row.last_error = error
-            row.next_attempt_at = at
-            if refund_attempt:
-                row.attempts = max(0, row.attempts - 1)
+            if row is not None:
+                row.payload = {**(row.payload or {}), "file_id": file_id,
+                               "permalink": permalink}
 
-    def mark_dead(self, row_id: int, *, error: str) -> None:
+    def requeue(self, *, keys: Sequence[str] = (), dead: bool = False,
+                now: datetime | None = None) -> Requeued:
+        """Queue rows again, due now, with their attempts reset: the dead ones (`dead`) and
+        those named by `keys`, with the dead thread replies under them. A row that may have
+        reached Slack comes back 'unknown' (looked up before it is sent); sent rows and rows
+        in flight are left alone."""
+        now = now or utcnow()
+        done = Requeued()
         with self.session() as s:
-            s.execute(update(OutboxRow).where(OutboxRow.id == row_id).values(
-                status=DEAD, last_error=error))
+            wanted = or_(OutboxRow.key.in_(list(keys)),
+                         (OutboxRow.thread_key.in_(list(keys))) & (OutboxRow.status == DEAD))
+            if dead:
+                wanted = or_(wanted, OutboxRow.status == DEAD)
+            rows = list(s.scalars(select(OutboxRow).where(wanted).order_by(OutboxRow.id)))
+            found = {r.key for r in rows}
+            done.missing.extend(k for k in keys if k not in found)
+            for row in rows:
+                if row.status in (SENT, SENDING):
+                    done.skipped[row.key] = row.status
+                    continue
+                row.status = UNKNOWN if row.attempted_at is not None else PENDING
+                row.attempts = 0
+                row.next_attempt_at = now
+                done.queued.append(row.key)
+        return done
 
     def outbox_row(self, key: str) -> OutboxEntry | None:
         with self.session() as s:

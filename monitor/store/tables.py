@@ -203,6 +203,9 @@ class OutboxRow(Base):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     slack_channel: Mapped[str | None] = mapped_column(String(32))
     slack_ts: Mapped[str | None] = mapped_column(String(32))
+    # when the first attempt that may have reached Slack began (None: nothing is in doubt);
+    # the reconciling lookup reads Slack from there on
+    attempted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class LabelFeedbackRow(Base):

@@ -38,6 +38,7 @@ class Response:
     delay: float = 0.0  # seconds to stall before answering (timeouts); uses an Event, not sleep
     reason: str | None = None  # the status line's reason phrase (default: the standard one)
     trickle: float = 0.0  # send the whole answer one byte at a time, this many seconds apart
+    drop: bool = False  # close the connection without answering (after the work was done)
 
     def encoded(self) -> bytes:
         if isinstance(self.body, bytes):
@@ -91,6 +92,9 @@ class FakeServer:
                 resp = handler(req) if handler else Response(404, {"error": "no route"})
                 if resp.delay:
                     server._stop.wait(resp.delay)
+                if resp.drop:  # the client sees the connection close with no answer
+                    self.close_connection = True
+                    return
                 data = resp.encoded()
                 try:
                     self.send_response(resp.status, resp.reason)

@@ -104,7 +104,10 @@ def test_digest__uploads_chart_through_fake_slack_once_a_week(
     assert file["filename"] == "brand-mentions-2026-W47.png"
     img = mpimg.imread(io.BytesIO(file["data"]), format="png")
     assert img.shape[:2] == (600, 1200)
-    comment = file["initial_comment"]
+    # shared by a message that links it and carries the row's key: reconcilable like posts
+    message = slack.shared_in(file)
+    assert message.key == "digest:2026-W47" and message.channel == "C0MARKET01"
+    comment = message.text
     assert "*12* mentions" in comment and "Praise *5* (▲ 150% vs 2)" in comment
     assert "First response (median) *1h 00m*" in comment
     assert comment.index("fan_big") < comment.index("fan_small") < comment.index("celebrity")
@@ -123,7 +126,7 @@ def test_digest__public_text_is_escaped(store: Store, tmp_path: Path, slack: Fak
     job_at(store, digest_settings(tmp_path, digest_channel="#social-care"), NOW).run()
     drain(slack_worker(store, slack))
     (file,) = [f for f in slack.files if f.get("channel")]
-    comment = file["initial_comment"]
+    comment = slack.shared_in(file).text
     assert file["channel"] == "C0SOCIAL01"  # reports.digest_channel wins over praise's channel
     assert "<!here>" not in comment and "<!channel>" not in comment
     assert "&lt;!here&gt; &amp; &lt;https://evil.example|your bank&gt;" in comment

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import re
 from datetime import timedelta
 from typing import Any
@@ -136,3 +137,53 @@ def test_render_case__context_shows_label_and_score_once(store: Store) -> None:
     context = next(b for b in blocks if b["type"] == "context")
     texts = [e["text"] for e in context["elements"]]
     assert texts[:2] == ["Complaint 91%", "cues: 'never arrived'"]
+
+
+def giant_item() -> Any:
+    """Every field the public (or an agent, or the rules) controls, far past Slack's limits,
+    full of characters that escaping makes longer."""
+    amp = "&<>" * 2000
+    m = f.mention("word & more " * 900 + "\n" * 3000, title=amp, source="reddit",
+                  author=Author(handle="h&" * 3000, name="N<" * 3000, followers=12),
+                  extra={"subreddit": "r&" * 1000}, url="https://x.com/" + "a" * 6000)
+    item = f.item(m, reply="& " * 4000, brand="B&" * 400, priority=Priority.HIGH)
+    cls = dataclasses.replace(item.classification, reasons=("complaint 0.90", amp, amp, amp))
+    match = dataclasses.replace(item.match, priority_reasons=(amp,) * 6)
+    return dataclasses.replace(item, classification=cls, match=match)
+
+
+def test_render_case__every_field_is_cut_to_slack_limits_before_escaping(
+        store: Store, worker: OutboxWorker, slack: FakeSlack) -> None:
+    from tests.fakes import blockkit
+
+    case_id, msg = post_case(store, worker, slack, item=giant_item())
+    assert blockkit.problems(msg.blocks) == []  # the fake Slack accepted it, too
+    assert len(msg.text) <= 400
+    for text in mrkdwn_texts(msg):
+        assert not re.search(r"&(?!amp;|lt;|gt;)", text), "an escaped entity was cut"
+    assert_inert(mrkdwn_texts(msg))
+    assert "cut; read the whole post" in msg.blocks[1]["text"]["text"]
+    store.transition(case_id, actor="U0SAM0001", action="claimed", to_status="claimed",
+                     values={"owner": "U0SAM0001", "kb_url": "https://kb.example/" + "k" * 3000,
+                             "kb_entry": "E&" * 500, "reply_final": "<&>" * 3000})
+    case, mention = store.get_case(case_id)  # type: ignore[misc]
+    text, blocks = render_case(case, mention)
+    assert blockkit.problems(blocks) == []
+    assert all(not re.search(r"&(?!amp;|lt;|gt;)", t)
+               for t in mrkdwn_texts(Message("C", "1", text, blocks)))
+
+
+def test_render_history__a_giant_author_and_links_stay_within_one_section() -> None:
+    from monitor.readmodels import Case, CaseView, StoredMention
+    from tests.fakes import blockkit
+
+    m = f.mention("&" * 500, url="https://x.com/" + "u" * 5000)
+    stored = StoredMention(id=1, mention=m, brand="acme", rule="acme.query",
+                           label="complaint", confidence=0.9)
+    case = Case(id=1, mention_id=1, status="handled", label="complaint", priority=1,
+                channel="#c", created_at=m.created_at, updated_at=m.created_at,
+                owner="U0SAM0001", reply_final="&" * 500)
+    for views in ([CaseView(case, stored)] * 3, []):
+        _text, blocks = render_history("&" * 5000, 30, views)
+        assert blockkit.problems(blocks) == []
+        assert not re.search(r"&(?!amp;|lt;|gt;)", json.dumps(blocks))
