@@ -27,6 +27,9 @@ if TYPE_CHECKING:
     from monitor.readmodels import SourceState
 
 
+SLACK_NOTHING_RECORDED = {"state": "ok", "failures": 0}  # no delivery has failed yet
+
+
 def _stale(st: SourceState | None, now: datetime) -> bool:
     """The source's next poll (as the daemon scheduled it) is long overdue: the poll interval
     again past it, and a minute's grace."""
@@ -50,7 +53,8 @@ def health_report(settings: Settings, *, secrets: Secrets | None = None) -> dict
         problems.append(f"no database at {db_file}: the daemon has not run with this config")
         problems += _config_problems(settings, secrets, None)
         return {"healthy": False, "problems": problems, "sources": [], "outbox": {},
-                "rules": None, "socket_mode": None, "mentions": 0, "database": database}
+                "slack": dict(SLACK_NOTHING_RECORDED), "rules": None, "socket_mode": None,
+                "mentions": 0, "database": database}
     store = Store.from_settings(settings)
     try:
         return _report(store, settings, secrets, problems, database)
@@ -138,7 +142,7 @@ def _report(store: Store, settings: Settings, secrets: Secrets | None, problems:
     if backlog.get("dead"):
         problems.append(f"{backlog['dead']} Slack message(s) could not be delivered (dead); "
                         "fix the cause, then `brand-monitor outbox retry --dead`")
-    slack = store.kv_get(SLACK_DELIVERY_KEY) or {"state": "ok", "failures": 0}
+    slack = store.kv_get(SLACK_DELIVERY_KEY) or dict(SLACK_NOTHING_RECORDED)
     problems += _slack_problems(slack)
     if rules and rules.get("last_error"):
         problems.append(f"rules: keeping the last good set; {rules['last_error']}")

@@ -67,8 +67,8 @@ def test_error_text__stored_errors_are_redacted_and_cut(tmp_path: Path) -> None:
                           disabled_reason=f"rejected {TP_KEY}")
         store.save_batch("x", [f.item()], None)
         post, history = store.outbox_rows()
-        store.mark_retry(post.id, error=f"slack echoed {TP_KEY}", at=f.NOW)
-        store.mark_dead(history.id, error=f"slack echoed {TP_KEY} again")
+        store.mark_retry(post.id, error=f"slack echoed {TP_KEY}", at=f.NOW, maybe_sent=False)
+        store.mark_dead(history.id, error=f"slack echoed {TP_KEY} again", maybe_sent=False)
         (state,) = [s for s in store.source_states() if s.source == "trustpilot"]
         assert state.last_error is not None
         assert state.last_error.startswith("HTTP 401 ([redacted]) yyy")
@@ -108,6 +108,7 @@ def test_daemon__echoed_credentials_reach_no_log_no_row_no_status(
     cfg.write_text("\n".join([
         f"data_dir: {tmp_path / 'data'}", f"rules_dir: {REPO / 'rules'}", "log_level: DEBUG",
         "sources:",
+        "  sample: {enabled: true, rounds: 1}",  # cases to post: every Slack call echoes
         f"  x: {{enabled: true, base_url: '{fake_server.url}'}}",
         f"  trustpilot: {{enabled: true, base_url: '{fake_server.url}',"
         " business_units: [{id: bu1, brand: parcelly}]}",
@@ -120,12 +121,14 @@ def test_daemon__echoed_credentials_reach_no_log_no_row_no_status(
     run = subprocess.run([sys.executable, "-m", "monitor", "run", "--once", "--config",
                           str(cfg)], capture_output=True, text=True, timeout=300, env=env,
                          cwd=tmp_path)
-    assert run.returncode == 0, run.stderr[-3000:]
+    # Slack refuses every post, so the run ends saying what it still owes (exit 1)
+    assert run.returncode == 1, run.stderr[-3000:]
+    assert "not delivered yet" in run.stderr
     status = subprocess.run([sys.executable, "-m", "monitor", "status", "--json", "--config",
                              str(cfg)], capture_output=True, text=True, timeout=120, env=env,
                             cwd=tmp_path)
     served = {r.path.split("/")[1] for r in fake_server.requests}
-    assert served == {"api", "2", "v1"}  # Slack (the digest), X and Trustpilot each echoed
+    assert served == {"api", "2", "v1"}  # Slack, X and Trustpilot each echoed
     stored = b"".join(p.read_bytes() for p in (tmp_path / "data").glob("*.sqlite*"))
     assert b"[redacted]" in stored  # the errors were stored, masked
     for secret in SECRETS:

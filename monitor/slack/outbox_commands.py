@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from monitor.cliopts import ConfigOpt
 from monitor.errors import MonitorError
 from monitor.slack import copy
 
 app = typer.Typer(help="The Slack outbox: messages waiting for Slack, and those that failed.",
                   no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False)
 
-ConfigOpt = Annotated[
-    Path | None,
-    typer.Option("--config", "-c", help="YAML config file (default: $BRAND_MONITOR_CONFIG)."),
-]
 
 
 @app.command()
