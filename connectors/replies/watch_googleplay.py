@@ -1,0 +1,70 @@
+"""Google Play: reviews updated after our reply, read from each app's review list (one quota)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from typing import Any, ClassVar
+
+from connectors.replies.googleplay import NAME, GooglePlayPublisher, play_time
+from connectors.replies.watch import Answer, Answers, Watched, Watcher
+from connectors.replies.watch_reviews import update_of
+
+logger = logging.getLogger(__name__)
+
+
+class GooglePlayWatcher(Watcher):
+    """`reviews.list` per app (the API lists the reviews created or changed in the last week,
+    100 a page): one request per app per poll for any number of watched reviews, up to
+    `replies.googleplay.watch_pages` pages. Play allows few review reads an hour, so the
+    reviews are never read one by one."""
+
+    name: ClassVar[str] = NAME
+
+    def __init__(self, publisher: GooglePlayPublisher) -> None:
+        self.publisher = publisher
+
+    def answers(self, watched: Sequence[Watched]) -> Answers:
+        by_app: dict[str, dict[str, Watched]] = {}
+        for w in watched:
+            app = w.target.extra.get("app_id")
+            if isinstance(app, str) and app:
+                by_app.setdefault(app, {})[w.target.external_id] = w
+        found: list[Answer] = []
+        requests = 0
+        for app, wanted in by_app.items():
+            token: str | None = None
+            left = dict(wanted)
+            for _ in range(self.publisher.options.watch_pages):
+                params: dict[str, Any] = {"packageName": app, "maxResults": 100}
+                if token:
+                    params["token"] = token
+                requests += 1
+                body = self.publisher.execute(self.publisher.service.reviews().list(**params))
+                for review in body.get("reviews") or []:
+                    w = left.pop(str(review.get("reviewId")), None) \
+                        if isinstance(review, dict) else None
+                    if w is not None and (answer := _update(w, review)) is not None:
+                        found.append(answer)
+                token = ((body.get("tokenPagination") or {}).get("nextPageToken")
+                         if isinstance(body.get("tokenPagination"), dict) else None)
+                if not left or not token:
+                    break
+        found.sort(key=lambda a: a.posted_at)
+        return Answers(tuple(found), requests)
+
+
+def _update(w: Watched, review: Mapping[str, Any]) -> Answer | None:
+    """The customer's comment on the review when they changed it after our reply."""
+    for comment in review.get("comments") or []:
+        user = comment.get("userComment") if isinstance(comment, dict) else None
+        if not isinstance(user, dict):
+            continue
+        at = play_time(user.get("lastModified"))
+        text = str(user.get("text") or "").strip()
+        rating = user.get("starRating") if isinstance(user.get("starRating"), int) else None
+        if at is None:
+            return None
+        return update_of(w, NAME, text=text, title=None, rating=rating, at=at,
+                         version=str(int(at.timestamp())))
+    return None

@@ -1,0 +1,91 @@
+"""App Store and Trustpilot: a review read again after our reply, for the customer's update."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any, ClassVar
+
+from connectors.replies.appstore import AppStorePublisher
+from connectors.replies.http import parse_time
+from connectors.replies.trustpilot import TrustpilotPublisher
+from connectors.replies.watch import Answer, Answers, Watched, Watcher, changed, digest
+
+logger = logging.getLogger(__name__)
+
+SKEW = timedelta(minutes=1)
+
+
+def _stars(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def update_of(w: Watched, source: str, *, text: str, title: str | None, rating: int | None,
+              at: datetime | None, version: str | None) -> Answer | None:
+    """The review as an answer when the customer changed it after our reply: it differs from
+    what we recorded and, where the platform dates the change, it changed after the reply."""
+    if at is not None and at <= w.replied_at - SKEW:
+        return None
+    if not changed(w.known, text=text, title=title, rating=rating):
+        return None
+    revision = version or digest(title, text, rating)
+    if w.known is not None and w.known.revision == revision:
+        return None
+    return Answer(ref=w.ref, source=source, external_id=w.target.external_id, text=text,
+                  posted_at=at or datetime.now(UTC), author_handle=w.target.author_handle,
+                  kind="review_update", revision=revision[:64], url=w.target.url, title=title,
+                  rating=rating, previous_rating=w.known.rating if w.known else None)
+
+
+class AppStoreWatcher(Watcher):
+    """`GET /v1/customerReviews/{id}` per watched review (App Store Connect has no batch read
+    by id and no "changed since" filter): one request per watched case per poll, well within
+    Apple's hourly allowance. A review's `createdDate` is the date it shows, which moves when
+    the customer edits it."""
+
+    name: ClassVar[str] = "appstore"
+
+    def __init__(self, publisher: AppStorePublisher) -> None:
+        self.publisher = publisher
+
+    def answers(self, watched: Sequence[Watched]) -> Answers:
+        found: list[Answer] = []
+        for w in watched:
+            data = self.publisher.review(w.target.external_id)
+            attributes: Mapping[str, Any] = (data or {}).get("attributes") or {}
+            if not data or not isinstance(attributes, Mapping):
+                continue  # removed: nothing to answer with
+            created = attributes.get("createdDate")
+            answer = update_of(w, self.name, text=str(attributes.get("body") or "").strip(),
+                               title=attributes.get("title") or None,
+                               rating=_stars(attributes.get("rating")),
+                               at=parse_time(created), version=None)
+            if answer is not None:
+                found.append(answer)
+        return Answers(tuple(found), len(watched))
+
+
+class TrustpilotWatcher(Watcher):
+    """`GET /v1/reviews/{id}` (public, API key) per watched review: one request per watched
+    case per poll. `updatedAt` dates the customer's change and versions it."""
+
+    name: ClassVar[str] = "trustpilot"
+
+    def __init__(self, publisher: TrustpilotPublisher) -> None:
+        self.publisher = publisher
+
+    def answers(self, watched: Sequence[Watched]) -> Answers:
+        found: list[Answer] = []
+        for w in watched:
+            review = self.publisher.review(w.target.external_id)
+            if not review:
+                continue
+            updated = review.get("updatedAt")
+            answer = update_of(w, self.name, text=str(review.get("text") or "").strip(),
+                               title=review.get("title") or None,
+                               rating=_stars(review.get("stars")), at=parse_time(updated),
+                               version=str(updated) if updated else None)
+            if answer is not None:
+                found.append(answer)
+        return Answers(tuple(found), len(watched))
