@@ -42,7 +42,7 @@ class RedditWatcher(Watcher):
                     break  # newest first: the rest is older than every reply we watch
                 for w in by_parent.get(str(getattr(comment, "parent_id", "")), []):
                     author = _author(comment)
-                    if same_author(author, w.target):
+                    if same_author(author, w.target) and _newer(comment.fullname, w.seen_id):
                         found.append(_answer(w, comment, author, created))
         found.sort(key=lambda a: a.posted_at)
         return Answers(tuple(found), self.publisher.session.count - start)
@@ -50,6 +50,16 @@ class RedditWatcher(Watcher):
     def is_answer(self, watched: Watched, mention: Mention) -> bool:
         return (mention.source == NAME and mention.parent_id in watched.reply_ids
                 and same_author(mention.author.handle, watched.target))
+
+
+def _newer(fullname: str, seen: str | None) -> bool:
+    """Reddit ids grow with time: is `fullname` after the answer recorded last?"""
+    if not seen:
+        return True
+    try:
+        return int(fullname.partition("_")[2], 36) > int(seen.partition("_")[2], 36)
+    except ValueError:
+        return fullname != seen
 
 
 def _author(comment: Any) -> str:

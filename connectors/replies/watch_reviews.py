@@ -29,12 +29,15 @@ def update_of(w: Watched, source: str, *, text: str, title: str | None, rating: 
         return None
     if not changed(w.known, text=text, title=title, rating=rating):
         return None
-    revision = version or digest(title, text, rating)
+    # the platform's version (its modified time) and the content: two edits within the same
+    # second are still two versions
+    revision = f"{version[:40]}~{digest(title, text, rating)}" if version \
+        else digest(title, text, rating)
     if w.known is not None and w.known.revision == revision:
         return None
     return Answer(ref=w.ref, source=source, external_id=w.target.external_id, text=text,
                   posted_at=at or datetime.now(UTC), author_handle=w.target.author_handle,
-                  kind="review_update", revision=revision[:64], url=w.target.url, title=title,
+                  kind="review_update", revision=revision, url=w.target.url, title=title,
                   rating=rating, previous_rating=w.known.rating if w.known else None)
 
 

@@ -41,8 +41,9 @@ def watched(wc: WatchedCase) -> Watched:
     stored = wc.view.mention
     mention = stored.mention
     case = wc.view.case
-    posts = [f for f in wc.follow_ups if f.kind == "reply" and f.external_id.isdigit()]
-    seen = max(posts, key=lambda f: int(f.external_id)).external_id if posts else None
+    posts = [f for f in wc.follow_ups if f.kind == "reply"]
+    seen = max(posts, key=lambda f: (f.posted_at, len(f.external_id), f.external_id)
+               ).external_id if posts else None
     updates = [f for f in wc.follow_ups if f.kind == "review_update"]
     if updates:
         last = updates[-1]
