@@ -103,7 +103,7 @@ class AppStorePublishFake(PublishFake):
         if (denied := self._auth(req, write=False)) is not None:
             return denied
         parts = req.path.strip("/").split("/")  # v1 customerReviews <id> [response]
-        review = parts[2] if len(parts) == 4 and parts[3] == "response" or len(parts) == 3 \
+        review = parts[2] if (len(parts) == 4 and parts[3] == "response") or len(parts) == 3 \
             else ""
         if review not in self.reviews or review in self.deleted:
             return Response(404, _errors(404, "NOT_FOUND", "The specified resource does not "

@@ -8,8 +8,13 @@ from datetime import UTC, datetime, timedelta
 from connectors.replies.base import ReplyTarget
 from connectors.replies.watch import ReviewState, Watched
 from monitor.models import Author, Mention
-from tests.fakes import publish_appstore, publish_googleplay, publish_reddit, publish_trustpilot
-from tests.fakes import publish_x
+from tests.fakes import (
+    publish_appstore,
+    publish_googleplay,
+    publish_reddit,
+    publish_trustpilot,
+    publish_x,
+)
 from tests.fakes.publish import Kit
 
 # the review as the platform's fake holds it before the customer changes it
