@@ -79,6 +79,7 @@ class Watcher(ABC):
     """
 
     name: ClassVar[str]
+    publisher_class: ClassVar[type[Publisher]]  # whose client (and account) it reads with
 
     @abstractmethod
     def answers(self, watched: Sequence[Watched]) -> Answers:
@@ -99,12 +100,15 @@ WATCHERS: dict[str, str] = {
 
 
 def watcher_for(publisher: Publisher) -> Watcher | None:
-    """The watcher of `publisher`'s platform, sharing its client; None where none exists."""
+    """The watcher of `publisher`'s platform, sharing its client; None where none exists (or
+    the publisher is not the platform's own, e.g. a stand-in)."""
     path = WATCHERS.get(publisher.name)
     if path is None:
         return None
     module_name, _, attr = path.partition(":")
     cls = getattr(importlib.import_module(module_name), attr)
+    if not isinstance(publisher, cls.publisher_class):
+        return None
     watcher: Watcher = cls(publisher)
     return watcher
 

@@ -20,6 +20,7 @@ class GooglePlayWatcher(Watcher):
     reviews are never read one by one."""
 
     name: ClassVar[str] = NAME
+    publisher_class = GooglePlayPublisher
 
     def __init__(self, publisher: GooglePlayPublisher) -> None:
         self.publisher = publisher
@@ -42,9 +43,10 @@ class GooglePlayWatcher(Watcher):
                 requests += 1
                 body = self.publisher.execute(self.publisher.service.reviews().list(**params))
                 for review in body.get("reviews") or []:
-                    w = left.pop(str(review.get("reviewId")), None) \
-                        if isinstance(review, dict) else None
-                    if w is not None and (answer := _update(w, review)) is not None:
+                    if not isinstance(review, dict):
+                        continue
+                    case = left.pop(str(review.get("reviewId")), None)
+                    if case is not None and (answer := _update(case, review)) is not None:
                         found.append(answer)
                 token = ((body.get("tokenPagination") or {}).get("nextPageToken")
                          if isinstance(body.get("tokenPagination"), dict) else None)

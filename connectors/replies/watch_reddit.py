@@ -22,6 +22,7 @@ class RedditWatcher(Watcher):
     (up to `replies.reddit.watch_limit` newest replies; reading does not mark them read)."""
 
     name: ClassVar[str] = NAME
+    publisher_class = RedditPublisher
 
     def __init__(self, publisher: RedditPublisher) -> None:
         self.publisher = publisher

@@ -48,6 +48,7 @@ class AppStoreWatcher(Watcher):
     the customer edits it."""
 
     name: ClassVar[str] = "appstore"
+    publisher_class = AppStorePublisher
 
     def __init__(self, publisher: AppStorePublisher) -> None:
         self.publisher = publisher
@@ -74,6 +75,7 @@ class TrustpilotWatcher(Watcher):
     case per poll. `updatedAt` dates the customer's change and versions it."""
 
     name: ClassVar[str] = "trustpilot"
+    publisher_class = TrustpilotPublisher
 
     def __init__(self, publisher: TrustpilotPublisher) -> None:
         self.publisher = publisher

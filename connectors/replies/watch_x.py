@@ -39,6 +39,7 @@ class XWatcher(Watcher):
     pages only when a batch has more than 100 new posts)."""
 
     name: ClassVar[str] = NAME
+    publisher_class = XPublisher
 
     def __init__(self, publisher: XPublisher) -> None:
         self.publisher = publisher

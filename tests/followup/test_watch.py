@@ -1,4 +1,4 @@
-"""The watch job: which cases, one classifier batch per run, per-platform backoff, the claim hook."""
+"""The watch job: which cases, one classifier batch per run, backoff, the claim hook."""
 
 from __future__ import annotations
 
