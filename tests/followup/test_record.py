@@ -141,3 +141,23 @@ def test_record__a_failure_while_storing_leaves_neither_the_answer_nor_the_chang
     after = store.get_case(case_id).case  # type: ignore[union-attr]
     assert (after.status, after.version, after.follow_ups) == ("handled", before.version, 0)
     assert "follow_up" not in actions(store, case_id)
+
+
+def test_record__a_reopen_by_the_customers_answer_brings_the_unclaimed_reminder_back(
+        store: Store) -> None:
+    from datetime import timedelta
+
+    from monitor.config import SlackSettings
+    from monitor.slack import reminders
+
+    case_id = answered_case(store)
+    store.set_slack_message(case_id, channel="C0SOCIAL01", ts="1795990169.000001")
+    triage.handle(store, case_id, actor=SAM)
+    done = record(store, case_id, answer(case_id), classified(Label.COMPLAINT))
+    assert done.reopened
+    reopened_at = store.case_events(case_id, actions=["reopened"])[-1].at
+    slack = SlackSettings(remind_unclaimed_minutes={"normal": 120})
+    assert reminders.due(store, slack, now=reopened_at + timedelta(minutes=119)) == []
+    (due,) = reminders.due(store, slack, now=reopened_at + timedelta(minutes=121))
+    assert (due.case_id, due.stage, due.key) == (case_id, "unclaimed",
+                                                 f"remind:{case_id}:unclaimed:r1")
