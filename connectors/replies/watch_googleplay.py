@@ -9,6 +9,7 @@ from typing import Any, ClassVar
 from connectors.replies.googleplay import NAME, GooglePlayPublisher, play_time
 from connectors.replies.watch import Answer, Answers, Watched, Watcher
 from connectors.replies.watch_reviews import update_of
+from monitor.errors import PublishRejected
 
 logger = logging.getLogger(__name__)
 
@@ -41,7 +42,13 @@ class GooglePlayWatcher(Watcher):
                 if token:
                     params["token"] = token
                 requests += 1
-                body = self.publisher.execute(self.publisher.service.reviews().list(**params))
+                try:
+                    body = self.publisher.execute(self.publisher.service.reviews().list(
+                        **params))
+                except PublishRejected as exc:  # this app is gone or not ours: the others go on
+                    logger.warning("googleplay: reviews of %s not readable: %s", app, exc,
+                                   extra={"source": NAME, "target": app})
+                    break
                 for review in body.get("reviews") or []:
                     if not isinstance(review, dict):
                         continue

@@ -141,3 +141,20 @@ def test_watcher__x_splits_conversations_over_queries_within_the_limit(
     assert all(len(q) <= 120 for q in queries)
     assert sum(q.count("conversation_id:") for q in queries) == 5
     assert original(kit).text  # (the kit's stored text is what the watch compares with)
+
+
+def test_watcher__googleplay_an_unreadable_app_does_not_hide_the_others(
+        fake_server: FakeServer, tmp_path: object) -> None:
+    from dataclasses import replace
+
+    from tests.connectors.replies.conftest import KITS
+
+    kit = KITS["googleplay"](fake_server, tmp_path)  # type: ignore[arg-type]
+    publisher, w = answered(kit)
+    gone = replace(w, ref="8", target=replace(w.target, external_id="gp:other",
+                                              extra={"app_id": "com.gone.app"}))
+    kit.fake.customer_says(kit.target.external_id, "still broken")
+    watcher = watcher_for(publisher)  # type: ignore[arg-type]
+    assert watcher is not None
+    found = watcher.answers([gone, w])
+    assert [a.ref for a in found.answers] == ["7"] and found.requests == 2
