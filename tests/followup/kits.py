@@ -8,13 +8,7 @@ from datetime import UTC, datetime, timedelta
 from connectors.replies.base import ReplyTarget
 from connectors.replies.watch import ReviewState, Watched
 from monitor.models import Author, Mention
-from tests.fakes import (
-    publish_appstore,
-    publish_googleplay,
-    publish_reddit,
-    publish_trustpilot,
-    publish_x,
-)
+from tests.fakes import publish_trustpilot, publish_x
 from tests.fakes.publish import Kit
 
 # the review as the platform's fake holds it before the customer changes it
@@ -87,6 +81,3 @@ def watched(kit: Kit, target: ReplyTarget, *, ref: str, reply_ids: tuple[str, ..
         target = replace(target, extra={**target.extra, "conversation_id": target.external_id})
     return Watched(ref=ref, target=target, reply_ids=reply_ids, replied_at=replied_at,
                    seen_id=seen_id, known=known or original(kit))
-
-
-__all__ = ["publish_appstore", "publish_googleplay", "publish_reddit", "publish_x"]
