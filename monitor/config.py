@@ -144,6 +144,8 @@ class FollowUpSettings(_Strict):
     window_days: float = Field(7.0, gt=0, le=30)
     quiet_hours: float = Field(48.0, ge=0)
     interval: float = Field(900.0, ge=30)  # seconds between two looks at every watched case
+    # HTTP requests one look may make per platform; cases it does not reach go first next time
+    max_requests: int = Field(30, ge=1, le=1000)
 
 
 class Settings(_Strict):

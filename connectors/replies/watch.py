@@ -5,12 +5,13 @@ from __future__ import annotations
 import hashlib
 import importlib
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import ClassVar
 
 from connectors.replies.base import Publisher, ReplyTarget
+from monitor.errors import PublishError, PublishRateLimited
 from monitor.models import Mention
 
 
@@ -59,30 +60,64 @@ class Answer:
 
 @dataclass(frozen=True, slots=True)
 class Answers:
-    """What one `answers` call found, and the HTTP requests it took."""
+    """What one `answers` call found and the HTTP requests it took; `left`: the refs of the
+    watched cases not looked up this time (the request budget ran out, or the platform asked
+    to wait part-way: `stopped`), to be looked up first next time."""
 
     answers: tuple[Answer, ...] = ()
     requests: int = 0
+    left: tuple[str, ...] = ()
+    stopped: PublishError | None = None
+
+
+# One unit of a look: the watched cases one lookup covers, and the lookup (its answers).
+Unit = tuple[Sequence["Watched"], Callable[[], list["Answer"]]]
+
+
+def within_budget(units: Iterable[Unit], *, budget: int, count: Callable[[], int]) -> Answers:
+    """Run the lookups in order while fewer than `budget` requests were made (`count()` tells
+    how many so far). A rate limit after the first lookup ends the look with what was found
+    (`stopped`); on the first it is raised, as any other error."""
+    found: list[Answer] = []
+    left: list[str] = []
+    stopped: PublishError | None = None
+    start, done = count(), False
+    for cases, look in units:
+        if stopped is not None or (done and count() - start >= budget):
+            left += [w.ref for w in cases]
+            continue
+        try:
+            found += look()
+        except PublishRateLimited as exc:
+            if not done:
+                raise
+            stopped = exc
+            left += [w.ref for w in cases]
+        done = True
+    found.sort(key=lambda a: a.posted_at)
+    return Answers(tuple(found), count() - start, tuple(left), stopped)
 
 
 class Watcher(ABC):
     """Finds the customers' answers to our replies on one platform, with the publisher's
     account (the brand's own credentials and endpoints).
 
-    Contract: `answers(watched)` looks every watched case up in as few requests as the
-    platform allows (a search over many conversations, the account's inbox, a review list per
-    app) and returns only what is new since each case's `seen_id` / `known` state and later
-    than our reply; it raises PublishError subclasses (rate limit, credentials, unavailable),
-    never a library exception. `is_answer(watched, mention)` says whether a mention fetched by
-    the regular poll is such an answer (so the pipeline leaves it to the watcher instead of
-    opening a new case); review sites answer False (an updated review keeps its id).
+    Contract: `answers(watched, budget=n)` looks the watched cases up, in the order given, in
+    as few requests as the platform allows (a search over many conversations, the account's
+    inbox, a review list per app), making at most about `n` requests (the cases it did not
+    reach are `left`), and returns only what is new since each case's `seen_id` / `known`
+    state and later than our reply; it raises PublishError subclasses (rate limit,
+    credentials, unavailable), never a library exception. `is_answer(watched, mention)` says
+    whether a mention fetched by the regular poll is such an answer (so the pipeline leaves it
+    to the watcher instead of opening a new case); review sites answer False (an updated
+    review keeps its id).
     """
 
     name: ClassVar[str]
     publisher_class: ClassVar[type[Publisher]]  # whose client (and account) it reads with
 
     @abstractmethod
-    def answers(self, watched: Sequence[Watched]) -> Answers:
+    def answers(self, watched: Sequence[Watched], *, budget: int = 1000) -> Answers:
         """The customer's new answers to the watched cases, oldest first."""
 
     def is_answer(self, watched: Watched, mention: Mention) -> bool:

@@ -8,7 +8,14 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
 from connectors.replies.reddit import NAME, SITE, RedditPublisher
-from connectors.replies.watch import Answer, Answers, Watched, Watcher, same_author
+from connectors.replies.watch import (
+    Answer,
+    Answers,
+    Watched,
+    Watcher,
+    same_author,
+    within_budget,
+)
 from monitor.models import Mention
 
 logger = logging.getLogger(__name__)
@@ -27,8 +34,11 @@ class RedditWatcher(Watcher):
     def __init__(self, publisher: RedditPublisher) -> None:
         self.publisher = publisher
 
-    def answers(self, watched: Sequence[Watched]) -> Answers:
-        start = self.publisher.session.count
+    def answers(self, watched: Sequence[Watched], *, budget: int = 1000) -> Answers:
+        return within_budget([(watched, lambda: self._inbox(watched))], budget=budget,
+                             count=lambda: self.publisher.session.count)
+
+    def _inbox(self, watched: Sequence[Watched]) -> list[Answer]:
         by_parent: dict[str, list[Watched]] = {}
         for w in watched:
             for reply_id in w.reply_ids:
@@ -45,8 +55,7 @@ class RedditWatcher(Watcher):
                     author = _author(comment)
                     if same_author(author, w.target) and _newer(comment.fullname, w.seen_id):
                         found.append(_answer(w, comment, author, created))
-        found.sort(key=lambda a: a.posted_at)
-        return Answers(tuple(found), self.publisher.session.count - start)
+        return found
 
     def is_answer(self, watched: Watched, mention: Mention) -> bool:
         return (mention.source == NAME and mention.parent_id in watched.reply_ids

@@ -5,12 +5,22 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any, ClassVar
 
 from connectors.replies.appstore import AppStorePublisher
 from connectors.replies.http import parse_time
 from connectors.replies.trustpilot import TrustpilotPublisher
-from connectors.replies.watch import Answer, Answers, Watched, Watcher, changed, digest
+from connectors.replies.watch import (
+    Answer,
+    Answers,
+    Unit,
+    Watched,
+    Watcher,
+    changed,
+    digest,
+    within_budget,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -53,21 +63,22 @@ class AppStoreWatcher(Watcher):
     def __init__(self, publisher: AppStorePublisher) -> None:
         self.publisher = publisher
 
-    def answers(self, watched: Sequence[Watched]) -> Answers:
-        found: list[Answer] = []
-        for w in watched:
-            data = self.publisher.review(w.target.external_id)
-            attributes: Mapping[str, Any] = (data or {}).get("attributes") or {}
-            if not data or not isinstance(attributes, Mapping):
-                continue  # removed: nothing to answer with
-            created = attributes.get("createdDate")
-            answer = update_of(w, self.name, text=str(attributes.get("body") or "").strip(),
-                               title=attributes.get("title") or None,
-                               rating=_stars(attributes.get("rating")),
-                               at=parse_time(created), version=None)
-            if answer is not None:
-                found.append(answer)
-        return Answers(tuple(found), len(watched))
+    def answers(self, watched: Sequence[Watched], *, budget: int = 1000) -> Answers:
+        made = [0]  # one request per review
+        units: list[Unit] = [([w], partial(self._one, w, made)) for w in watched]
+        return within_budget(units, budget=budget, count=lambda: made[0])
+
+    def _one(self, w: Watched, made: list[int]) -> list[Answer]:
+        made[0] += 1
+        data = self.publisher.review(w.target.external_id)
+        attributes: Mapping[str, Any] = (data or {}).get("attributes") or {}
+        if not data or not isinstance(attributes, Mapping):
+            return []  # removed: nothing to answer with
+        answer = update_of(w, self.name, text=str(attributes.get("body") or "").strip(),
+                           title=attributes.get("title") or None,
+                           rating=_stars(attributes.get("rating")),
+                           at=parse_time(attributes.get("createdDate")), version=None)
+        return [answer] if answer is not None else []
 
 
 class TrustpilotWatcher(Watcher):
@@ -80,17 +91,19 @@ class TrustpilotWatcher(Watcher):
     def __init__(self, publisher: TrustpilotPublisher) -> None:
         self.publisher = publisher
 
-    def answers(self, watched: Sequence[Watched]) -> Answers:
-        found: list[Answer] = []
-        for w in watched:
-            review = self.publisher.review(w.target.external_id)
-            if not review:
-                continue
-            updated = review.get("updatedAt")
-            answer = update_of(w, self.name, text=str(review.get("text") or "").strip(),
-                               title=review.get("title") or None,
-                               rating=_stars(review.get("stars")), at=parse_time(updated),
-                               version=str(updated) if updated else None)
-            if answer is not None:
-                found.append(answer)
-        return Answers(tuple(found), len(watched))
+    def answers(self, watched: Sequence[Watched], *, budget: int = 1000) -> Answers:
+        made = [0]  # one request per review (public, with the API key: no token)
+        units: list[Unit] = [([w], partial(self._one, w, made)) for w in watched]
+        return within_budget(units, budget=budget, count=lambda: made[0])
+
+    def _one(self, w: Watched, made: list[int]) -> list[Answer]:
+        made[0] += 1
+        review = self.publisher.review(w.target.external_id)
+        if not review:
+            return []
+        updated = review.get("updatedAt")
+        answer = update_of(w, self.name, text=str(review.get("text") or "").strip(),
+                           title=review.get("title") or None,
+                           rating=_stars(review.get("stars")), at=parse_time(updated),
+                           version=str(updated) if updated else None)
+        return [answer] if answer is not None else []

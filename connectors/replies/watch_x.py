@@ -6,10 +6,19 @@ import logging
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any, ClassVar
 
 from connectors.replies.http import parse_time
-from connectors.replies.watch import Answer, Answers, Watched, Watcher, same_author
+from connectors.replies.watch import (
+    Answer,
+    Answers,
+    Unit,
+    Watched,
+    Watcher,
+    same_author,
+    within_budget,
+)
 from connectors.replies.x import NAME, XPublisher
 from monitor.models import Mention
 
@@ -45,13 +54,10 @@ class XWatcher(Watcher):
         self.publisher = publisher
         self.limit = publisher.options.watch_query_chars
 
-    def answers(self, watched: Sequence[Watched]) -> Answers:
-        start = self.publisher.session.count
-        found: list[Answer] = []
-        for batch, query in self._batches(watched):
-            found += self._search(batch, query)
-        found.sort(key=lambda a: int(a.external_id))
-        return Answers(tuple(found), self.publisher.session.count - start)
+    def answers(self, watched: Sequence[Watched], *, budget: int = 1000) -> Answers:
+        units: list[Unit] = [(batch, partial(self._search, batch, query))
+                             for batch, query in self._batches(watched)]
+        return within_budget(units, budget=budget, count=lambda: self.publisher.session.count)
 
     def is_answer(self, watched: Watched, mention: Mention) -> bool:
         extra = mention.extra or {}

@@ -36,7 +36,8 @@ AUTH_WAIT = 3600.0  # seconds a platform that refused our credentials is left al
 class WatchStats:
     """What one look at every watched case did; logged as one line."""
 
-    watched: Counter[str] = field(default_factory=Counter)  # cases, by source
+    watched: Counter[str] = field(default_factory=Counter)  # cases looked up, by source
+    left: Counter[str] = field(default_factory=Counter)  # cases left for the next look
     requests: Counter[str] = field(default_factory=Counter)  # HTTP requests, by source
     answers: int = 0  # new answers fetched
     recorded: int = 0
@@ -54,7 +55,8 @@ class WatchStats:
     def summary(self) -> str:
         sources = ", ".join(f"{s} {n} ({self.requests[s]} req)"
                             for s, n in sorted(self.watched.items())) or "none"
-        return (f"follow-up: watched {sum(self.watched.values())} case(s) [{sources}], "
+        left = f", {sum(self.left.values())} left for the next look" if self.left else ""
+        return (f"follow-up: watched {sum(self.watched.values())} case(s) [{sources}]{left}, "
                 f"{self.per_case():.2f} request(s) per case; {self.answers} new answer(s), "
                 f"recorded {self.recorded}, reopened {self.reopened}, "
                 f"satisfaction {self.signals['satisfaction']}, "
@@ -79,6 +81,9 @@ class FollowUpWatch:
         self.rng = rng or random.Random()
         self._paused: dict[str, datetime] = {}
         self._failures: Counter[str] = Counter()
+        # when each case was last looked up (run number): the longest-waiting go first
+        self._looked: dict[str, dict[str, int]] = defaultdict(dict)
+        self._runs = 0
 
     def watch_list(self, *, now: datetime, sources: Sequence[str] | None = None
                    ) -> list[Watched]:
@@ -113,9 +118,14 @@ class FollowUpWatch:
 
     def _fetch(self, source: str, cases: list[Watched], stats: WatchStats, now: datetime
                ) -> list[Answer]:
-        stats.watched[source] += len(cases)
+        """One batched look at the platform within the request budget, the cases looked up
+        longest ago first: those a look did not reach go first next time, so a busy or
+        rate-limited platform starves none."""
+        looked = self._looked[source]
+        cases = sorted(cases, key=lambda w: looked.get(w.ref, -1))  # stable: oldest reply first
+        self._runs += 1
         try:
-            found = self.watchers[source].answers(cases)
+            found = self.watchers[source].answers(cases, budget=self.settings.max_requests)
         except PublishRateLimited as e:
             self._pause(source, now, e, wait=e.retry_after, stats=stats)
             return []
@@ -129,8 +139,18 @@ class FollowUpWatch:
             logger.exception("follow-up: %s watcher failed", source, extra={"source": source})
             self._pause(source, now, e, wait=None, stats=stats)
             return []
-        self._failures.pop(source, None)
+        left = set(found.left)
+        self._looked[source] = {w.ref: self._runs if w.ref not in left else looked.get(w.ref, -1)
+                                for w in cases}  # (cases no longer watched are forgotten)
+        stats.watched[source] += len(cases) - len(found.left)
         stats.requests[source] += found.requests
+        stats.left[source] += len(found.left)
+        if found.stopped is not None:  # the platform asked to wait part-way
+            wait = found.stopped.retry_after if isinstance(found.stopped, PublishRateLimited) \
+                else None
+            self._pause(source, now, found.stopped, wait=wait, stats=stats)
+        else:
+            self._failures.pop(source, None)
         return list(found.answers)
 
     def _pause(self, source: str, now: datetime, error: Exception, *, wait: float | None,
@@ -194,12 +214,16 @@ class FollowUpWatch:
         if watcher is None or not mentions:
             return {}
         found = self.store.follow_up_cases(source, [m.external_id for m in mentions])
-        pending = [m for m in mentions if m.external_id not in found]
+        # an answer is the customer's own reply to something: root posts are never one
+        pending = [m for m in mentions if m.parent_id and m.external_id not in found]
         if pending and type(watcher).is_answer is not Watcher.is_answer:
-            cases = self.watch_list(now=self.clock(), sources=[source])
+            by_author: dict[str, list[Watched]] = defaultdict(list)
+            for w in self.watch_list(now=self.clock(), sources=[source]):
+                by_author[_handle(w.target.author_handle)].append(w)
             for m in pending:
                 try:
-                    case = next((int(w.ref) for w in cases if watcher.is_answer(w, m)), None)
+                    case = next((int(w.ref) for w in by_author.get(_handle(m.author.handle), ())
+                                 if watcher.is_answer(w, m)), None)
                 except Exception:  # a watcher's bug must not fail the source's poll
                     logger.exception("follow-up: %s: matching %s failed", source,
                                      m.external_id[:100], extra={"source": source})
@@ -207,6 +231,10 @@ class FollowUpWatch:
                 if case is not None:
                     found[m.external_id] = case
         return found
+
+
+def _handle(handle: str | None) -> str:
+    return (handle or "").strip().lstrip("@").lower()
 
 
 def build_watch(settings: FollowUpSettings, *, store: Store, publishing: Publishing,

@@ -31,15 +31,19 @@ class ScriptedWatcher(Watcher):
         self.said: dict[str, list[tuple[str, str]]] = {}  # mention id -> [(answer id, text)]
         self.fail: Exception | None = None
         self.calls: list[list[str]] = []
+        self.per_case = False
 
-    def answers(self, watched: Sequence[Watched]) -> Answers:
+    def answers(self, watched: Sequence[Watched], *, budget: int = 1000) -> Answers:
+        """One request for all (or one per case with `per_case`), within `budget`."""
         self.calls.append([w.ref for w in watched])
         if self.fail is not None:
             raise self.fail
+        looked = watched[:budget] if self.per_case else watched
         out = [Answer(ref=w.ref, source=self.name, external_id=aid, text=text,
                       posted_at=datetime.now(UTC), author_handle=w.target.author_handle)
-               for w in watched for aid, text in self.said.get(w.target.external_id, [])]
-        return Answers(tuple(out), requests=1)
+               for w in looked for aid, text in self.said.get(w.target.external_id, [])]
+        return Answers(tuple(out), requests=len(looked) if self.per_case else 1,
+                       left=tuple(w.ref for w in watched[len(looked):]))
 
 
 def watch_for(store: Store, *watchers: Watcher, **settings: float) -> FollowUpWatch:
@@ -103,6 +107,21 @@ def test_watch__a_failing_platform_backs_off_and_the_others_go_on(store: Store) 
     assert len(x.calls) == 3  # backing off (jittered, from the watch interval)
 
 
+def test_watch__a_look_stays_within_its_request_budget_and_no_case_starves(
+        store: Store) -> None:
+    reviews = ScriptedWatcher("x")
+    reviews.per_case = True  # one request per case, like App Store and Trustpilot
+    cases = [answered_case(store, platform_id=f"18700000000000000{i:02d}") for i in range(5)]
+    watch = watch_for(store, reviews, max_requests=2)
+    looked: list[set[str]] = []
+    for _ in range(3):
+        stats = watch.run_once()
+        assert sum(stats.requests.values()) == 2 and stats.left["x"] == 3
+        looked.append(set(reviews.calls[-1][:2]))
+    assert looked[0] | looked[1] | looked[2] == {str(c) for c in cases}  # all, in 3 looks
+    assert looked[0].isdisjoint(looked[1])  # those left over went first
+
+
 def test_watch__the_window_and_a_closed_quiet_case_end_the_watch(store: Store) -> None:
     now = datetime.now(UTC)
     recent = answered_case(store, replied_at=now - timedelta(days=1))
@@ -151,8 +170,9 @@ def test_claims__the_customers_post_in_a_watched_conversation_is_the_watchers_no
     elsewhere = replace(answer, external_id="1870000000000000052",
                         extra={"conversation_id": "1860000000000000999"})
     before = replace(answer, external_id="1860000000000000002")  # older than our reply
+    root_post = replace(answer, external_id="1870000000000000053", parent_id=None)
 
-    assert watch.claims("x", [answer, bystander, elsewhere, before]) == \
+    assert watch.claims("x", [answer, bystander, elsewhere, before, root_post]) == \
         {"1870000000000000050": case_id}
     assert watch.claims("reddit", [answer]) == {}  # no watcher there: nothing is claimed
 
@@ -174,7 +194,7 @@ def test_pipeline__drops_an_answer_the_watch_claims_instead_of_opening_a_case(
         "brands:\n  - id: parcelly\n    name: Parcelly\n    query: parcelly\n")
     rules = load_rules(tmp_path / "rules")
     answer = replace(root, external_id="1870000000000000050", text="@parcelly it broke again",
-                     created_at=datetime.now(UTC))
+                     created_at=datetime.now(UTC), parent_id="1870000000000000001")
     other = replace(answer, external_id="1870000000000000060", author=Author(handle="kim"),
                     text="parcelly broke my parcel")
 

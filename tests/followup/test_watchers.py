@@ -116,7 +116,7 @@ def test_watcher__requests_per_watched_case_per_poll(kit: Kit, fake_server: Fake
     made = len(fake_server.requests) - before
     assert found.requests == made  # the watcher counts what it sends
     assert found.answers == ()
-    # X: about ten conversations fit in one 512-character query
+    # X: nine conversations fit in one 512-character query
     expected = {"x": 2, "reddit": 1, "googleplay": 1, "appstore": 12, "trustpilot": 12}
     assert made == expected[kit.name]
     print(f"\n{kit.name}: {made} request(s) for 12 watched cases per poll = "
@@ -158,3 +158,43 @@ def test_watcher__googleplay_an_unreadable_app_does_not_hide_the_others(
     assert watcher is not None
     found = watcher.answers([gone, w])
     assert [a.ref for a in found.answers] == ["7"] and found.requests == 2
+
+
+def test_watcher__a_small_budget_leaves_the_other_cases_for_the_next_look(
+        kit: Kit, fake_server: FakeServer) -> None:
+    publisher = build(kit)
+    watcher = watcher_for(publisher)
+    assert watcher is not None
+    now = datetime.now(UTC)
+    cases = [watched(kit, target, ref=str(i), reply_ids=(f"t1_zz{i}" if kit.name == "reddit"
+                                                          else str(9_000 + i),),
+                     replied_at=now - timedelta(hours=1), known=known)
+             for i, (target, known) in enumerate(more_targets(kit, 12))]
+    watcher.answers(cases)  # warm: tokens are fetched once per process
+    found = watcher.answers(cases, budget=1)
+    assert found.requests == 1 and found.stopped is None
+    reached = {"x": 9, "reddit": 12, "googleplay": 12, "appstore": 1, "trustpilot": 1}
+    assert found.left == tuple(str(i) for i in range(reached[kit.name], 12))
+
+
+def test_within_budget__a_rate_limit_part_way_keeps_what_was_found() -> None:
+    from connectors.replies.watch import Answer, within_budget
+
+    made = [0]
+    now = datetime.now(UTC)
+    cases = [Watched(ref=str(i), target=None, reply_ids=(), replied_at=now)  # type: ignore
+             for i in range(3)]
+
+    def look(i: int) -> list[Answer]:
+        made[0] += 1
+        if i == 1:
+            raise PublishRateLimited("x", 60, "HTTP 429 rate limited")
+        return [Answer(ref=str(i), source="x", external_id=str(i), text="hi", posted_at=now,
+                       author_handle="pat_q")]
+
+    found = within_budget([([c], lambda i=i: look(i)) for i, c in enumerate(cases)],
+                          budget=10, count=lambda: made[0])
+    assert [a.ref for a in found.answers] == ["0"] and found.left == ("1", "2")
+    assert isinstance(found.stopped, PublishRateLimited) and found.requests == 2
+    with pytest.raises(PublishRateLimited):  # at the first lookup: the look failed
+        within_budget([([cases[1]], lambda: look(1))], budget=10, count=lambda: made[0])
