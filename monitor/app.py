@@ -2,8 +2,9 @@
 
 Read this file to see the whole daemon: the store, the rules watcher, the classifier, the reply
 suggester, the pipeline, Slack delivery and its outbox worker, the enabled connectors, the
-publishers that post replies and their worker, and the jobs and services the parts hand over
-(reminders, digest, spike alerts, replies, Socket Mode). `cli run`
+publishers that post replies and their worker, the follow-up watch on answered cases, and the
+jobs and services the parts hand over (reminders, digest, spike alerts, replies, follow-ups,
+Socket Mode). `cli run`
 and `demo` both call `build_app` and `build_daemon`; nothing else assembles these parts."""
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from monitor.clock import utcnow
 from monitor.config import Secrets, Settings
 from monitor.daemon import Daemon
 from monitor.errors import ConfigError, NotConfigured
+from monitor.followup.watch import FollowUpWatch, build_watch, follow_up_jobs
 from monitor.jobs import Job, Service
 from monitor.pipeline import Pipeline
 from monitor.replies import build_suggester
@@ -32,6 +34,7 @@ from monitor.replies.sender import ReplyWorker
 from monitor.reports.jobs import report_jobs
 from monitor.rules.watcher import RulesWatcher
 from monitor.slack.delivery import Delivery, SlackDelivery, TerminalDelivery
+from monitor.slack.follow_up_notices import follow_up_row
 from monitor.slack.outbox import OutboxWorker
 from monitor.slack.reminders import reminder_jobs
 from monitor.slack.reply_notices import notice_row
@@ -55,6 +58,7 @@ class App:
     outbox: OutboxWorker
     publishing: Publishing = field(default_factory=Publishing)
     replies: ReplyWorker | None = None
+    follow_up: FollowUpWatch | None = None
     connectors: dict[str, Connector] = field(default_factory=dict)
     not_enabled: dict[str, str] = field(default_factory=dict)
 
@@ -129,26 +133,30 @@ def build_app(settings: Settings, *, secrets: Secrets | None = None,
         templates=lambda brand: rules.current().reply_templates(brand),
         brand_name=lambda brand: _brand_name(rules, brand),
     )
-    pipeline = Pipeline(store=store, rules=rules.current, classifier=classifier,
-                        suggester=suggester, slack=settings.slack)
-    delivery = delivery or build_delivery(settings, secrets, console=console)
-    outbox = OutboxWorker(store=store, delivery=delivery, settings=settings.outbox,
-                          slack=settings.slack)
     connectors, skipped = build_connectors(settings, environ=secrets)
     # replies go out as the brand's own accounts, on the sources this daemon polls
     publishing = build_publishing(settings, environ=secrets, sources=list(connectors))
+    # the customers' answers to those replies join their case, never a case of their own
+    follow_up = build_watch(settings.follow_up, store=store, publishing=publishing,
+                            classifier=classifier, notify=follow_up_row)
+    pipeline = Pipeline(store=store, rules=rules.current, classifier=classifier,
+                        suggester=suggester, slack=settings.slack,
+                        follow_ups=follow_up.claims if follow_up else None)
+    delivery = delivery or build_delivery(settings, secrets, console=console)
+    outbox = OutboxWorker(store=store, delivery=delivery, settings=settings.outbox,
+                          slack=settings.slack)
     replies = ReplyWorker(store=store, publishing=publishing, settings=settings.outbox,
                           notify=notice_row)
     return App(settings=settings, secrets=secrets, store=store, rules=rules,
                classifier=classifier, pipeline=pipeline, delivery=delivery, outbox=outbox,
-               publishing=publishing, replies=replies, connectors=connectors,
-               not_enabled=skipped)
+               publishing=publishing, replies=replies, follow_up=follow_up,
+               connectors=connectors, not_enabled=skipped)
 
 
 def app_jobs(app: App, *, clock: Callable[[], datetime] = utcnow) -> list[Job]:
-    """The periodic jobs of the parts: Slack reminders, the weekly digest, spike alerts, and
-    the reply worker (it delivers the outbox's platform replies; the thread lines it queues
-    go out with the Slack outbox)."""
+    """The periodic jobs of the parts: Slack reminders, the weekly digest, spike alerts, the
+    reply worker (it delivers the outbox's platform replies; the thread lines it queues go out
+    with the Slack outbox) and the follow-up watch on answered cases."""
     jobs = [*reminder_jobs(app.store, app.settings.slack, clock=clock),
             *report_jobs(app.store, app.settings, clock=clock,
                          brand_name=lambda brand: _brand_name(app.rules, brand))]
@@ -156,6 +164,7 @@ def app_jobs(app: App, *, clock: Callable[[], datetime] = utcnow) -> list[Job]:
         worker = app.replies
         jobs.append(Job("replies", lambda: worker.run_once(now=clock()),
                         app.settings.outbox.interval))
+    jobs += follow_up_jobs(app.follow_up, clock=clock)
     for job in jobs:
         logger.info("job %s every %.0fs", job.name, job.seconds)
     return jobs

@@ -144,6 +144,20 @@ class RepliesSettings(PlatformReplies):
     approval: list[ApprovalRule] = Field(default_factory=list)
 
 
+class FollowUpSettings(_Strict):
+    """`follow_up`: after our public reply, the customer's answer (a post in the conversation,
+    a reply to our comment, their review updated) is fetched and attached to the same case
+    (monitor/followup). A case is watched for `window_days` after our latest reply, and no
+    longer once it is closed and nothing was heard for `quiet_hours`."""
+
+    enabled: bool = True
+    window_days: float = Field(7.0, gt=0, le=30)
+    quiet_hours: float = Field(48.0, ge=0)
+    interval: float = Field(900.0, ge=30)  # seconds between two looks at every watched case
+    # HTTP requests one look may make per platform; cases it does not reach go first next time
+    max_requests: int = Field(30, ge=1, le=1000)
+
+
 class Settings(_Strict):
     data_dir: Path = Field(
         default_factory=lambda: Path(platformdirs.user_data_dir("brand-monitor"))
@@ -165,6 +179,7 @@ class Settings(_Strict):
     # `replies.<source>`: endpoints of the platforms our replies are posted on;
     # `replies.approval`: who must approve a reply before it goes out
     replies: RepliesSettings = RepliesSettings()
+    follow_up: FollowUpSettings = FollowUpSettings()
 
     @field_validator("replies", mode="before")
     @classmethod

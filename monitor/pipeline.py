@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
@@ -50,7 +50,9 @@ class Pipeline:
     """Turns a connector's Batch into stored mentions, cases and outbox rows.
 
     `rules` is a callable returning the current rules set, so a hot reload between polls is
-    picked up without rebuilding the pipeline.
+    picked up without rebuilding the pipeline. `follow_ups(source, mentions)` names the
+    fetched mentions that are customers' answers to our replies ({external id: case id}):
+    they belong to that case (monitor.followup records them) and are dropped here.
     """
 
     def __init__(
@@ -61,8 +63,10 @@ class Pipeline:
         classifier: Classifier,
         suggester: ReplySuggester | None,
         slack: SlackSettings,
+        follow_ups: Callable[[str, Sequence[Mention]], Mapping[str, int]] | None = None,
     ) -> None:
         self.store = store
+        self.follow_ups = follow_ups
         self.rules = rules
         self.classifier = classifier
         self.suggester = suggester
@@ -102,10 +106,16 @@ class Pipeline:
         for src in {m.source for m in by_key.values()}:
             ids = [k[1] for k in by_key if k[0] == src]
             seen = self.store.seen_ids(src, ids)
+            unseen = [by_key[(src, i)] for i in ids if i not in seen]
+            answers = self.follow_ups(src, unseen) if self.follow_ups and unseen else {}
             for ext_id in ids:
                 if ext_id in seen:
                     stats.dropped["seen"] += 1
                     logger.debug("drop %s/%s: seen", src, ext_id)
+                elif ext_id in answers:
+                    stats.dropped["follow-up"] += 1
+                    logger.debug("drop %s/%s: follow-up of case %s", src, ext_id,
+                                 answers[ext_id])
                 else:
                     fresh.append(by_key[(src, ext_id)])
         fresh.sort(key=lambda m: m.created_at)

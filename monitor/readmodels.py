@@ -70,6 +70,12 @@ class Case:
     reply_url: str | None = None
     reply_platform_id: str | None = None
     reply_error: str | None = None
+    # the customer's latest answer after our reply (monitor.followup)
+    follow_ups: int = 0
+    follow_up_at: datetime | None = None
+    follow_up_label: str | None = None
+    follow_up_signal: str | None = None  # "satisfaction" | "dissatisfaction" | None
+    follow_up_rating: int | None = None  # a review's stars as the customer left them
 
 
 class CaseView(NamedTuple):
@@ -91,6 +97,42 @@ class Event:
     from_status: str | None = None
     to_status: str | None = None
     detail: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class FollowUp:
+    """The customer's answer after our reply, as stored with its case (monitor.followup):
+    their post or comment (`kind` "reply"), or their review as updated ("review_update")."""
+
+    id: int
+    case_id: int
+    source: str
+    external_id: str
+    kind: str
+    text: str
+    author_handle: str
+    posted_at: datetime
+    label: str
+    revision: str = ""
+    title: str | None = None
+    url: str | None = None
+    rating: int | None = None
+    previous_rating: int | None = None
+    confidence: float = 0.0
+    model: str = ""
+    signal: str | None = None
+    reopened: bool = False
+    fetched_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class WatchedCase:
+    """An answered case the follow-up watch looks at: the case with its mention, every public
+    reply of ours on it (platform ids, oldest first) and the answers recorded so far."""
+
+    view: CaseView
+    reply_ids: tuple[str, ...] = ()
+    follow_ups: tuple[FollowUp, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,6 +223,21 @@ class CaseFact:
 
 
 @dataclass(frozen=True, slots=True)
+class FollowUpFact:
+    """One answer of a customer after our reply, on one of the window's actionable cases."""
+
+    case_id: int
+    source: str
+    kind: str
+    label: str
+    at: datetime  # when the customer posted it (or updated the review)
+    signal: str | None = None
+    rating: int | None = None  # the review's stars after the update
+    rating_before: int | None = None  # the review's stars when we fetched it (the mention's)
+    reopened: bool = False  # it reopened the case
+
+
+@dataclass(frozen=True, slots=True)
 class Facts:
     """Everything a report is computed from."""
 
@@ -189,6 +246,7 @@ class Facts:
     cases: list[CaseFact]  # actionable cases only
     previous_praise: int
     backlog: tuple[CaseFact, ...] = ()  # actionable cases open now, whenever posted (no events)
+    follow_ups: tuple[FollowUpFact, ...] = ()  # customers' answers on `cases`, oldest first
 
 
 @dataclass(frozen=True, slots=True)

@@ -156,14 +156,21 @@ def dismiss(store: Store, case_id: int, *, actor: str, at: datetime | None = Non
     return _close(store, case_id, actor=actor, action="not_relevant", at=at)
 
 
+def reopen_change(case: Case) -> tuple[dict[str, Any], dict[str, Any]]:
+    """What reopening `case` (handled|not_relevant -> new) writes: (values, audit detail).
+    Shared with the follow-up watch, which reopens a case the customer answered with a
+    complaint or question (monitor.followup) in the transaction that records the answer."""
+    values = {"owner": None, "claimed_at": None, "handled_at": None, "reminded_at": None,
+              "reopened": (case.reopened or 0) + 1}
+    return values, ({"previous_owner": case.owner} if case.owner else {})
+
+
 def reopen(store: Store, case_id: int, *, actor: str, at: datetime | None = None) -> Outcome:
     """handled|not_relevant -> new, back in the queue with no owner; `reopened` counts it."""
     now = at or utcnow()
 
     def plan(case: Case) -> tuple[dict[str, Any], dict[str, Any]]:
-        values = {"owner": None, "claimed_at": None, "handled_at": None, "reminded_at": None,
-                  "reopened": (case.reopened or 0) + 1}
-        return values, ({"previous_owner": case.owner} if case.owner else {})
+        return reopen_change(case)
 
     changed, view = _apply(store, case_id, actor=actor, action="reopened",
                            to_status=Status.NEW, allowed_from=CLOSED, plan=plan, at=now)

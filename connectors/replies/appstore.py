@@ -112,6 +112,12 @@ class AppStorePublisher(Publisher):
             return _published(data)
         return None
 
+    def review(self, review_id: str) -> dict[str, Any] | None:
+        """The customer review `review_id` (JSON:API `data`: rating, title, body, createdDate
+        …) as Apple has it now; None when it is gone. Read by the follow-up watcher."""
+        resp = self._request("GET", f"/v1/customerReviews/{review_id}")
+        return None if resp.status_code == 404 else self._data(resp)
+
     def check(self) -> list[str]:
         """Reads one review of an app with the key (the listed apps, else the first one)."""
         try:

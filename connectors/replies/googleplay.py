@@ -89,18 +89,18 @@ class GooglePlayPublisher(Publisher):
 
     def publish(self, target: ReplyTarget, text: str) -> PublishedReply:
         app = _app(target)
-        body = self._execute(self.service.reviews().reply(
+        body = self.execute(self.service.reviews().reply(
             packageName=app, reviewId=target.external_id, body={"replyText": text}))
         result = body.get("result")
         result = result if isinstance(result, dict) else {}
         return PublishedReply(platform_id=target.external_id, url=target.url,
-                              at=_stamp(result.get("lastEdited")) or datetime.now(UTC))
+                              at=play_time(result.get("lastEdited")) or datetime.now(UTC))
 
     def find(self, target: ReplyTarget, *, text: str, since: datetime) -> PublishedReply | None:
         """The review's developer reply, when it is ours: the same text, or written since
         `since` (a reply is replaced, not added: an older one by a colleague is not ours)."""
         try:
-            review = self._execute(self.service.reviews().get(
+            review = self.execute(self.service.reviews().get(
                 packageName=_app(target), reviewId=target.external_id))
         except PublishRejected:
             return None  # the review is gone: nothing of ours is there
@@ -108,7 +108,7 @@ class GooglePlayPublisher(Publisher):
             reply = comment.get("developerComment") if isinstance(comment, dict) else None
             if not isinstance(reply, dict):
                 continue
-            at = _stamp(reply.get("lastModified"))
+            at = play_time(reply.get("lastModified"))
             if same_text(reply.get("text"), text) or (at is not None and at >= since - SKEW):
                 return PublishedReply(platform_id=target.external_id, url=target.url, at=at)
         return None
@@ -120,14 +120,14 @@ class GooglePlayPublisher(Publisher):
             self.credentials.refresh(google_auth_httplib2.Request(
                 httplib2.Http(timeout=self.options.timeout)))
             for app in self.options.apps:
-                self._execute(self.service.reviews().list(packageName=app, maxResults=1))
+                self.execute(self.service.reviews().list(packageName=app, maxResults=1))
         except PublishError as exc:
             return [str(exc)]
         except google.auth.exceptions.GoogleAuthError as exc:
             return [str(_auth_error(exc))]
         return []
 
-    def _execute(self, request: Any) -> dict[str, Any]:
+    def execute(self, request: Any) -> dict[str, Any]:
         try:
             body = request.execute(num_retries=0)
         except HttpError as exc:
@@ -146,7 +146,7 @@ def _app(target: ReplyTarget) -> str:
     return app
 
 
-def _stamp(value: Any) -> datetime | None:
+def play_time(value: Any) -> datetime | None:
     """Play's Timestamp {"seconds": "…", "nanos": n} as an aware datetime."""
     if not isinstance(value, dict):
         return None

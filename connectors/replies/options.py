@@ -23,6 +23,9 @@ class PublisherOptions(BaseModel):
 class XOptions(PublisherOptions):
     base_url: str = Field("https://api.twitter.com", pattern=r"^https?://")
     find_pages: int = Field(3, ge=1, le=20)  # pages of our own recent posts searched by find()
+    # the follow-up watch searches many conversations in one query of at most this length
+    # (512 on X's Basic tier, 4096 on Pro)
+    watch_query_chars: int = Field(512, ge=64, le=4096)
 
 
 class RedditOptions(PublisherOptions):
@@ -30,12 +33,14 @@ class RedditOptions(PublisherOptions):
     reddit_url: str = Field("https://www.reddit.com", pattern=r"^https?://")
     user_agent: str | None = Field(None, min_length=8)
     find_limit: int = Field(100, ge=1, le=1000)  # our recent comments searched by find()
+    watch_limit: int = Field(100, ge=1, le=1000)  # newest inbox replies read per follow-up poll
 
 
 class GooglePlayOptions(PublisherOptions):
     root_url: str = Field("https://androidpublisher.googleapis.com/", pattern=r"^https?://")
     token_uri: str | None = Field(None, pattern=r"^https?://")  # default: the key file's
     apps: list[str] = Field(default_factory=list)  # package names `check` tries
+    watch_pages: int = Field(3, ge=1, le=20)  # review-list pages read per app per follow-up poll
 
 
 class AppStoreOptions(PublisherOptions):

@@ -101,7 +101,7 @@ class RedditPublisher(Publisher):
 
     def publish(self, target: ReplyTarget, text: str) -> PublishedReply:
         thing = self._thing(target.external_id)
-        with self._mapped(), self._no_retry():
+        with self.mapped(), self._no_retry():
             comment = thing.reply(body=text)
         if comment is None:
             raise PublishUnavailable(NAME, "Reddit answered without the new comment; the reply "
@@ -113,7 +113,7 @@ class RedditPublisher(Publisher):
         parent is `target`, posted since `since`."""
         parent = _fullname(target.external_id)
         floor = (since - SKEW).timestamp()
-        with self._mapped():
+        with self.mapped():
             for comment in self.reddit.redditor(self.username).comments.new(
                     limit=self.options.find_limit):
                 if comment.created_utc < floor:
@@ -124,7 +124,7 @@ class RedditPublisher(Publisher):
 
     def check(self) -> list[str]:
         try:
-            with self._mapped():
+            with self.mapped():
                 me = self.reddit.user.me()
                 scopes = set(self.reddit.auth.scopes())
         except PublishError as exc:
@@ -153,7 +153,7 @@ class RedditPublisher(Publisher):
             core._retry_strategy_class = saved
 
     @contextmanager
-    def _mapped(self) -> Iterator[None]:
+    def mapped(self) -> Iterator[None]:
         try:
             yield
         except PublishError:

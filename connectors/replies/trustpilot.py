@@ -21,7 +21,13 @@ from connectors.replies.http import (
     status_error,
 )
 from connectors.replies.options import TrustpilotOptions, validate_options
-from monitor.errors import NotConfigured, PublishAuthError, PublishError, PublishRejected
+from monitor.errors import (
+    NotConfigured,
+    PublishAuthError,
+    PublishError,
+    PublishRejected,
+    PublishUnavailable,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -110,6 +116,19 @@ class TrustpilotPublisher(Publisher):
         if same_text(reply.get("text"), text) or (at and at >= since - SKEW):
             return PublishedReply(platform_id=target.external_id, url=target.url, at=at)
         return None
+
+    def review(self, review_id: str) -> dict[str, Any] | None:
+        """The public review `review_id` (stars, title, text, createdAt, updatedAt …) as
+        Trustpilot has it now; None when it is gone. Read by the follow-up watcher."""
+        resp = self._request("GET", f"/v1/reviews/{review_id}", private=False)
+        if resp.status_code in (404, 409):
+            return None
+        try:
+            review = resp.json()
+        except ValueError as exc:
+            raise PublishUnavailable(NAME, "Trustpilot answered with something that is not "
+                                     "JSON") from exc
+        return review if isinstance(review, dict) else None
 
     def check(self) -> list[str]:
         """The business user's token grant, then one read per listed business unit."""

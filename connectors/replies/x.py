@@ -151,6 +151,11 @@ class XPublisher(Publisher):
         return (f"https://x.com/{handle}/status/{post_id}" if handle
                 else f"https://x.com/i/web/status/{post_id}")
 
+    def call_json(self, method: Any, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        """`method` of the tweepy client (a read: search, lookup), its JSON body as a dict;
+        failures as PublishError subclasses (the follow-up watcher shares the client)."""
+        return _json(self._call(method, *args, **kwargs))
+
     def _call(self, method: Any, *args: Any, **kwargs: Any) -> requests.Response:
         try:
             response: requests.Response = method(*args, **kwargs)

@@ -39,6 +39,12 @@ TABLE_AGENT_COLUMNS = ("agent", "claimed", "handled", "replied", "approved",
 TABLE_BACKLOG = "Open backlog by age ({n} open now)"
 TABLE_BACKLOG_COLUMNS = ("age", "cases", "by priority")
 NO_VALUE = "–"
+TABLE_FOLLOW_UP = "Follow-through (complaints and questions answered publicly)"
+FOLLOW_UP_SUMMARY = ("customer answered {followed} of {answered} replied ({rate}) · CSAT proxy "
+                     "{csat} ({positive} positive, {negative} negative, {neutral} neutral) · "
+                     "reopened after our reply {reopen} ({reopened})")
+FOLLOW_UP_RATINGS = ("reviews re-rated after our reply: {n} · average change {change} "
+                     "({up} up, {down} down)")
 
 # -- chart ------------------------------------------------------------------------------------
 CHART_TITLE = "Mentions per day by label{brand}"
@@ -62,6 +68,7 @@ DIGEST_PUBLIC = ("Public replies *{n}* · first public response (median) *{media
                  "(from our fetch {fetched}) · within target *{share}*")
 DIGEST_TEAM = "Handle time (median) *{handle}* · reopened {rate} · open now *{backlog}*{oldest}"
 DIGEST_OLDEST = " ({n} older than a day)"
+DIGEST_FOLLOW_UP = "Follow-through: {line}"
 DIGEST_BRANDS = "By brand: {parts}"
 DIGEST_QUOTES = "*Best praise this week*"
 DIGEST_NO_QUOTES = "_No praise this week._"

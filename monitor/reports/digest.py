@@ -13,6 +13,7 @@ from connectors.registry import source_title
 from monitor.clock import utcnow
 from monitor.readmodels import Quote, Window
 from monitor.reports import copy
+from monitor.reports.followup import follow_up_lines
 from monitor.reports.metrics import Report, build_report
 from monitor.slack.text import escape, link, quote, truncate
 from monitor.store.keys import OutboxKind, digest_key
@@ -117,6 +118,7 @@ def digest_text(this: Report, last: Report, praise: Sequence[Quote], *,
         lines.append(copy.DIGEST_FCR.format(share=copy.percent(this.first_contact_resolution),
                                             n=this.handled))
     lines += team_lines(this)
+    lines += [copy.DIGEST_FOLLOW_UP.format(line=x) for x in follow_up_lines(this.follow_up)]
     if this.by_brand:
         lines.append(copy.DIGEST_BRANDS.format(parts=" · ".join(
             f"{escape(brand_name(b))} {n}" for b, n in this.by_brand.items())))

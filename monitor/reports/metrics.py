@@ -10,6 +10,7 @@ from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from monitor.models import ACTIONABLE, LABELS, Priority
+from monitor.reports.followup import FollowUpStats, follow_up_stats
 from monitor.reports.response import (
     first_response_seconds,
     handle_seconds,
@@ -113,6 +114,8 @@ class Report:
     agents: list[AgentStats] = field(default_factory=list)
     open_backlog: int = 0
     backlog: list[AgeBucket] = field(default_factory=list)
+    # how customers answered our public replies (README.md: "Follow-through")
+    follow_up: FollowUpStats = field(default_factory=FollowUpStats)
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready dict; the per-day maps list only days with mentions or a response
@@ -241,6 +244,7 @@ def build_report(facts: Facts, *, targets: Mapping[str, int], now: datetime) -> 
     r.praise = trend(r.by_label.get("praise", 0), facts.previous_praise)
     r.top_authors = top_authors(facts.mentions)
     team(r, cases, facts, targets=targets, now=now)
+    r.follow_up = follow_up_stats(cases, facts.follow_ups)
     return r
 
 

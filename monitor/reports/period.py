@@ -16,6 +16,7 @@ from monitor.errors import ConfigError, MonitorError
 from monitor.periods import parse_period
 from monitor.readmodels import Window
 from monitor.reports import copy
+from monitor.reports.followup import follow_up_lines
 from monitor.reports.metrics import Durations, Report, Target, build_report
 
 if TYPE_CHECKING:
@@ -113,6 +114,8 @@ def print_report(r: Report, console: Console) -> None:
 
     _targets(copy.TABLE_TARGETS, r.within_target, console)
     print_team(r, console)
+    if lines := follow_up_lines(r.follow_up):
+        console.print(f"[bold]{copy.TABLE_FOLLOW_UP}[/]\n" + "\n".join(lines))
 
     days = Table(title=copy.TABLE_DAYS, title_justify="left")
     days.add_column("day")

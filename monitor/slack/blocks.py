@@ -25,6 +25,7 @@ from monitor.slack.text import (
 CLAIM, HANDLED, NOT_RELEVANT, REOPEN, CHANGE_LABEL, REPLY = (
     "case_claim", "case_handled", "case_not_relevant", "case_reopen", "case_label", "case_reply",
 )
+ARCHIVE = "https://slack.com/archives"  # + /<channel id>/p<ts>: a message link in any workspace
 _SCORE_ONLY = re.compile(r"^(complaint|question|praise|other) [01]\.\d+$")
 LABEL_VALUES = tuple(label.value for label in LABELS)
 NAME_CHARS = 80  # an author's name or handle, a subreddit, a brand: a glance, not an essay
@@ -66,6 +67,22 @@ def status_line(case: Case) -> str:
     line = template.format(who=who)
     if case.status == "new" and case.reopened:
         line += copy.REOPENED_NOTE.format(n=case.reopened)
+    return line
+
+
+def follow_up_line(case: Case, stored: StoredMention) -> str:
+    """The customer's latest answer after our reply, and the review's stars since (from when
+    we fetched it to now)."""
+    emoji = copy.FOLLOW_UP_EMOJI.get(case.follow_up_signal or "") or \
+        copy.FOLLOW_UP_LABEL_EMOJI.get(case.follow_up_label or "", "💬")
+    label = copy.LABEL_TITLE.get(case.follow_up_label or "", "answered").lower()
+    line = copy.FOLLOW_UP_LINE.format(when=_when(case.follow_up_at), emoji=emoji, label=label)
+    before = stored.mention.rating
+    if case.follow_up_rating is not None and before is not None \
+            and case.follow_up_rating != before:
+        line += copy.FOLLOW_UP_STARS.format(before=before, after=case.follow_up_rating)
+    if case.follow_ups > 1:
+        line += copy.FOLLOW_UP_COUNT.format(n=case.follow_ups)
     return line
 
 
@@ -113,8 +130,10 @@ def render_case(case: Case, stored: StoredMention, *, max_text_chars: int = 1500
         if button is not None:
             section["accessory"] = button
         blocks.append(section)
-    blocks.append({"type": "context",
-                   "elements": [{"type": "mrkdwn", "text": status_line(case)}]})
+    status = [{"type": "mrkdwn", "text": status_line(case)}]
+    if case.follow_up_at is not None:
+        status.append({"type": "mrkdwn", "text": follow_up_line(case, stored)})
+    blocks.append({"type": "context", "elements": status})
     blocks.append({"type": "actions", "block_id": f"case:{case.id}",
                    "elements": _actions(case)})
     # the fallback text is what notifications show, and Slack parses it as mrkdwn too
@@ -175,16 +194,37 @@ def _actions(case: Case) -> list[dict[str, Any]]:
 
 
 def _outcome(c: Case) -> str:
+    """Where the case ended: its status (and who), replied publicly, reopened, and how the
+    customer answered our reply."""
     outcome = copy.HISTORY_OUTCOME.get(c.status, c.status.replace("_", " "))
     if c.owner and c.status in ("claimed", "handled", "not_relevant"):
         outcome += f" by <@{c.owner}>"
+    if c.reply_state == "replied":
+        outcome += f" · {copy.HISTORY_REPLIED}"
+    if c.reopened:
+        outcome += f" · {copy.HISTORY_REOPENED.format(n=c.reopened)}"
+    if c.follow_up_at is not None:
+        emoji = copy.FOLLOW_UP_EMOJI.get(c.follow_up_signal or "") or \
+            copy.FOLLOW_UP_LABEL_EMOJI.get(c.follow_up_label or "", "💬")
+        outcome += f" · {copy.HISTORY_ANSWERED.format(emoji=emoji)}"
     return outcome
 
 
-def render_history(author: str, days: int, views: list[CaseView]
+def thread_url(c: Case, *, archive: str = ARCHIVE) -> str | None:
+    """A link to the case's Slack message (its thread) built from the channel id and ts:
+    `https://slack.com/archives/<channel>/p<ts without the dot>` opens it in the workspace
+    the reader is signed in to (chat.getPermalink would name the workspace's own domain, one
+    API call per case; GovSlack: pass its archive URL)."""
+    if not c.slack_channel or not c.slack_ts:
+        return None
+    return f"{archive}/{c.slack_channel}/p{c.slack_ts.replace('.', '')}"
+
+
+def render_history(author: str, days: int, views: list[CaseView], *, archive: str = ARCHIVE
                    ) -> tuple[str, list[dict[str, Any]]]:
-    """The thread reply listing the same author's earlier mentions: when, label, outcome (and
-    who), a link to the original and what we replied, so nobody asks the customer twice."""
+    """The thread reply listing the same author's earlier cases: when, label, outcome (status
+    and who, replied publicly, reopened, how they answered our reply), links to the original
+    and to the case's Slack thread, and what we replied, so nobody asks the customer twice."""
     if not views:
         text = copy.HISTORY_NONE.format(author=_name(author), days=days)
         return text, [{"type": "context", "elements": [{"type": "mrkdwn", "text": text}]}]
@@ -193,8 +233,11 @@ def render_history(author: str, days: int, views: list[CaseView]
     for c, stored in views:
         m = stored.mention
         snippet = fit(" ".join(((m.title + " — " if m.title else "") + m.text).split()), 140)[0]
+        thread = thread_url(c, archive=archive)
+        where = link(m.url, "link") + (f" · {link(thread, copy.HISTORY_THREAD)}"
+                                       if thread else "")
         line = (f"• {_when(m.created_at)} · {copy.LABEL_TITLE.get(c.label, c.label)} · "
-                f"{_outcome(c)} · {link(m.url, 'link')}\n    {snippet}")
+                f"{_outcome(c)} · {where}\n    {snippet}")
         if c.reply_final:
             reply = fit(" ".join(c.reply_final.split()), 140)[0]
             line += "\n    " + copy.HISTORY_REPLY.format(reply=reply)

@@ -39,6 +39,32 @@ HISTORY_OUTCOME = {
 }
 HISTORY_REPLY = "_our reply:_ {reply}"
 HISTORY_MORE = "… and {n} more"
+HISTORY_REPLIED = "replied publicly"
+HISTORY_REOPENED = "reopened ×{n}"
+HISTORY_THREAD = "thread"
+HISTORY_ANSWERED = "customer answered {emoji}"
+
+# The customer's answer after our public reply (monitor.followup): a line on the case message
+# and a message in its thread. {platform} "X" …; {when} a Slack date; {label} "Complaint" …;
+# {text} the customer's words (escaped, quoted); {link} a link to the answer.
+FOLLOW_UP_EMOJI = {"satisfaction": "😊", "dissatisfaction": "😞"}
+FOLLOW_UP_LABEL_EMOJI = {"complaint": "😞", "question": "❓", "praise": "😊", "other": "💬"}
+FOLLOW_UP_LINE = "Customer answered {when}: {emoji} {label}"
+FOLLOW_UP_STARS = " · ★{before} → ★{after}"
+FOLLOW_UP_COUNT = " · {n} answers"
+FOLLOW_UP_TITLE = {
+    "reply": "💬 *The customer answered* on {platform} · {link}",
+    "review_update": "💬 *The customer updated their review* on {platform} · {link}",
+}
+FOLLOW_UP_LINK = "open"
+FOLLOW_UP_CLASSIFIED = "{emoji} {label} {confidence:.0%}"
+FOLLOW_UP_SIGNAL = {
+    "praise": "😊 Satisfaction signal: they say thanks.",
+    "rating_up": "😊 Satisfaction signal: the rating went up, ★{before} → ★{after}.",
+    "rating_down": "😞 Dissatisfaction signal: the rating went down, ★{before} → ★{after}.",
+    "complaint": "😞 Dissatisfaction signal: still a complaint.",
+}
+FOLLOW_UP_REOPENED = "↩️ *Reopened:* the case is back in the queue for the team."
 
 # Ephemeral lines for the agent whose click did nothing, by triage.Refusal; {owner} is a user id.
 FEEDBACK = {

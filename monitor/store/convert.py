@@ -10,10 +10,17 @@ from sqlalchemy import Integer
 
 from connectors.registry import TARGET_SOURCES
 from monitor.models import Author, Mention, TriageItem
-from monitor.readmodels import Case, Event, OutboxEntry, SourceState, StoredMention
-from monitor.store.tables import CaseRow, EventRow, MentionRow, OutboxRow, SourceStateRow
+from monitor.readmodels import Case, Event, FollowUp, OutboxEntry, SourceState, StoredMention
+from monitor.store.tables import (
+    CaseRow,
+    EventRow,
+    FollowUpRow,
+    MentionRow,
+    OutboxRow,
+    SourceStateRow,
+)
 
-R = TypeVar("R", MentionRow, CaseRow)
+R = TypeVar("R", MentionRow, CaseRow, FollowUpRow)
 ID_COLUMNS = frozenset({"external_id", "parent_id", "author_id"})  # digested, never cut
 EXTERNAL_ID_CHARS: int = MentionRow.__table__.c.external_id.type.length  # type: ignore[attr-defined]
 INT_MIN, INT_MAX = -(2**31), 2**31 - 1  # Integer is 32-bit on PostgreSQL
@@ -72,6 +79,20 @@ def case_of(row: CaseRow) -> Case:
         reply_state=row.reply_state, reply_attempt=row.reply_attempt or 0,
         reply_by=row.reply_by, replied_at=row.replied_at, reply_url=row.reply_url,
         reply_platform_id=row.reply_platform_id, reply_error=row.reply_error,
+        follow_ups=row.follow_ups or 0, follow_up_at=row.follow_up_at,
+        follow_up_label=row.follow_up_label, follow_up_signal=row.follow_up_signal,
+        follow_up_rating=row.follow_up_rating,
+    )
+
+
+def follow_up_of(row: FollowUpRow) -> FollowUp:
+    return FollowUp(
+        id=row.id, case_id=row.case_id, source=row.source, external_id=row.external_id,
+        kind=row.kind, text=row.text, author_handle=row.author_handle, posted_at=row.posted_at,
+        label=row.label, revision=row.revision or "", title=row.title, url=row.url,
+        rating=row.rating, previous_rating=row.previous_rating,
+        confidence=float(row.confidence or 0.0), model=row.model or "", signal=row.signal,
+        reopened=bool(row.reopened), fetched_at=row.fetched_at,
     )
 
 

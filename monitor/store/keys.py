@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import hashlib
 from datetime import datetime
 
 
@@ -74,6 +75,13 @@ def approval_key(case_id: int, attempt: int) -> str:
 def reply_notice_key(case_id: int, attempt: int, outcome: str) -> str:
     """The thread message saying how one attempt went (sent, failed, rate limited): once each."""
     return f"reply-notice:{case_id}:{attempt}:{outcome}"
+
+
+def follow_up_key(case_id: int, source: str, external_id: str, revision: str = "") -> str:
+    """The thread message telling one answer of the customer (a review: one per version)."""
+    ident = hashlib.sha256(f"{source}\x1f{external_id}\x1f{revision}".encode(
+        "utf-8", "surrogatepass")).hexdigest()[:20]
+    return f"follow-up:{case_id}:{ident}"
 
 
 def digest_key(week: str) -> str:

@@ -10,8 +10,16 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from sqlalchemy import func, select
 
 from monitor.models import ACTIONABLE
-from monitor.readmodels import CaseFact, EventFact, Facts, MentionFact, Quote, Window
-from monitor.store.tables import CaseRow, EventRow, MentionRow
+from monitor.readmodels import (
+    CaseFact,
+    EventFact,
+    Facts,
+    FollowUpFact,
+    MentionFact,
+    Quote,
+    Window,
+)
+from monitor.store.tables import CaseRow, EventRow, FollowUpRow, MentionRow
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -46,7 +54,8 @@ class ReportQueriesMixin:
 
     def report_facts(self, window: Window) -> Facts:
         """Mentions of the window, their actionable cases (complaints and questions posted to
-        Slack) and those cases' metric events: three queries, rows read as plain tuples."""
+        Slack), those cases' metric events and the customers' answers after our replies: a
+        few queries, rows read as plain tuples."""
         mention_q = _in_window(
             select(MentionRow.id, MentionRow.brand, MentionRow.source, LABEL,
                    MentionRow.created_at, MentionRow.author_handle, MentionRow.author_followers,
@@ -74,13 +83,31 @@ class ReportQueriesMixin:
                 events[case_id].append(tuple(event))
             previous_praise = _count_label(s, window.previous(), "praise")
             backlog = self._backlog(s, window)
+            follow_ups = self._follow_ups(s, window)
         cases = [CaseFact(cid, label, int(priority or 0), status, created, int(reopened or 0),
                           tuple(EventFact(eid, action, actor, at)
                                 for at, eid, action, actor in sorted(events.get(cid, ()))),
                           posted_at=posted, fetched_at=fetched)
                  for cid, label, priority, status, created, reopened, posted, fetched
                  in case_rows]
-        return Facts(window, mentions, cases, previous_praise, backlog)
+        return Facts(window, mentions, cases, previous_praise, backlog, follow_ups)
+
+    @staticmethod
+    def _follow_ups(s: Session, window: Window) -> tuple[FollowUpFact, ...]:
+        """The customers' answers after our replies on the window's actionable cases, oldest
+        first (monitor.followup), with the review's stars when we fetched it."""
+        stmt = _in_window(
+            select(FollowUpRow.case_id, FollowUpRow.source, FollowUpRow.kind, FollowUpRow.label,
+                   FollowUpRow.posted_at, FollowUpRow.signal, FollowUpRow.rating,
+                   MentionRow.rating, FollowUpRow.reopened)
+            .join(CaseRow, CaseRow.id == FollowUpRow.case_id)
+            .join(MentionRow, MentionRow.id == CaseRow.mention_id)
+            .where(CaseRow.label.in_(ACTIONABLE), CaseRow.status != "ignored")
+            .order_by(FollowUpRow.posted_at, FollowUpRow.id), window)
+        return tuple(FollowUpFact(case_id, source, kind, label, at, signal, rating, before,
+                                  bool(reopened))
+                     for case_id, source, kind, label, at, signal, rating, before, reopened
+                     in s.execute(stmt))
 
     @staticmethod
     def _backlog(s: Session, window: Window) -> tuple[CaseFact, ...]:

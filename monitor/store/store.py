@@ -27,6 +27,7 @@ from monitor.store.convert import (
     stored_mention_of,
 )
 from monitor.store.db import begin_now, make_engine
+from monitor.store.follow_ups import FollowUpsMixin
 from monitor.store.keys import OutboxKind, history_key, post_key
 from monitor.store.outbox import OutboxMixin
 from monitor.store.report_queries import ReportQueriesMixin
@@ -48,7 +49,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 
-class Store(CasesMixin, OutboxMixin, ReportQueriesMixin):
+class Store(CasesMixin, OutboxMixin, ReportQueriesMixin, FollowUpsMixin):
     """All database access. Thread-safe: each method opens its own session."""
 
     def __init__(self, engine: Engine) -> None:

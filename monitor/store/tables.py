@@ -146,6 +146,46 @@ class CaseRow(Base):
     reply_url: Mapped[str | None] = mapped_column(Text)
     reply_platform_id: Mapped[str | None] = mapped_column(String(128))
     reply_error: Mapped[str | None] = mapped_column(Text)  # why the attempt was not posted
+    # the customer's latest answer after our reply (monitor.followup): shown on the message
+    follow_ups: Mapped[int] = mapped_column(Integer, default=0)
+    follow_up_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    follow_up_label: Mapped[str | None] = mapped_column(String(16))
+    follow_up_signal: Mapped[str | None] = mapped_column(String(16))  # latest signal, if any
+    follow_up_rating: Mapped[int | None] = mapped_column(Integer)  # the review's stars now
+
+
+class FollowUpRow(Base):
+    """The customer's answer after our public reply, attached to the case it answers: their
+    post or comment in the conversation (`revision` ""), or their review as they updated it
+    (the review's id, one row per version). (source, external_id, revision) is unique, so an
+    answer is recorded once however many watchers or polls see it."""
+
+    __tablename__ = "follow_ups"
+    __table_args__ = (
+        UniqueConstraint("source", "external_id", "revision",
+                         name="uq_follow_ups_source_external_id_revision"),
+        Index("ix_follow_ups_case", "case_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
+    source: Mapped[str] = mapped_column(String(32))
+    external_id: Mapped[str] = mapped_column(String(128))
+    revision: Mapped[str] = mapped_column(String(64), default="")
+    kind: Mapped[str] = mapped_column(String(16))  # reply | review_update
+    text: Mapped[str] = mapped_column(Text)
+    title: Mapped[str | None] = mapped_column(Text)
+    url: Mapped[str | None] = mapped_column(Text)
+    author_handle: Mapped[str] = mapped_column(String(128))
+    rating: Mapped[int | None] = mapped_column(Integer)
+    previous_rating: Mapped[int | None] = mapped_column(Integer)
+    posted_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    fetched_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    label: Mapped[str] = mapped_column(String(16))
+    confidence: Mapped[float] = mapped_column(Float, default=0.0)
+    model: Mapped[str] = mapped_column(String(128), default="")
+    signal: Mapped[str | None] = mapped_column(String(16))  # satisfaction | dissatisfaction
+    reopened: Mapped[bool] = mapped_column(Boolean, default=False)  # it reopened the case
 
 
 class EventRow(Base):

@@ -58,6 +58,13 @@ class PublishFake:
             self.replies.setdefault(target_id, []).append(reply)
         self.stored.set()
 
+    def customer_says(self, target_id: str, text: str, *, stars: int | None = None,
+                      author: str = "pat_q") -> str:
+        """The customer answers our reply to `target_id`: a post or comment of theirs under
+        our latest reply (X, Reddit), or their review updated with `text` (and `stars`).
+        Returns the id of the answer (the review's own id on review sites)."""
+        raise NotImplementedError
+
     def answer(self, resp: Response) -> Response:
         """The answer to a request that stored a reply, held `stall` seconds if set."""
         if self.stall:

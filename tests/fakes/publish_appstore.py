@@ -47,6 +47,10 @@ class AppStorePublishFake(PublishFake):
         super().__init__(server)
         self.reviews: set[str] = {REVIEW}
         self.responses: dict[str, dict[str, Any]] = {}
+        self.attributes: dict[str, dict[str, Any]] = {REVIEW: {
+            "rating": 1, "title": "Crashes", "body": "Crashes on launch since the update",
+            "reviewerNickname": "Kev", "createdDate": "2026-11-20T10:00:00-08:00",
+            "territory": "USA"}}
         self.ids = itertools.count(1)
         server.route("POST", "/v1/customerReviewResponses", self._respond)
         server.route("GET", "/v1/customerReviews/*", self._response)
@@ -98,13 +102,26 @@ class AppStorePublishFake(PublishFake):
     def _response(self, req: Request) -> Response:
         if (denied := self._auth(req, write=False)) is not None:
             return denied
-        parts = req.path.strip("/").split("/")  # v1 customerReviews <id> response
-        review = parts[2] if len(parts) == 4 and parts[3] == "response" else ""
+        parts = req.path.strip("/").split("/")  # v1 customerReviews <id> [response]
+        review = parts[2] if (len(parts) == 4 and parts[3] == "response") or len(parts) == 3 \
+            else ""
         if review not in self.reviews or review in self.deleted:
             return Response(404, _errors(404, "NOT_FOUND", "The specified resource does not "
                                          "exist", "There is no resource of type "
                                          "'customerReviews' with this id"))
+        if len(parts) == 3:  # the review itself
+            return Response(200, {"data": {"type": "customerReviews", "id": review,
+                                           "attributes": self.attributes[review]}})
         return Response(200, {"data": self.responses.get(review)})
+
+    def customer_says(self, target_id: str, text: str, *, stars: int | None = None,
+                      author: str = "Kev") -> str:
+        """The customer edits their review: new body (and rating); its date moves to now."""
+        attributes = self.attributes[target_id]
+        attributes.update(body=text, createdDate=now_iso())
+        if stars is not None:
+            attributes["rating"] = stars
+        return target_id
 
     def _apps(self, req: Request) -> Response:
         if (denied := self._auth(req, write=False)) is not None:

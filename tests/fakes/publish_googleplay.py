@@ -107,9 +107,31 @@ class GooglePlayPublishFake(PublishFake):
         return Response(200, review)
 
     def _list(self, req: Request) -> Response:
+        """The reviews, `maxResults` a page, paged with `token` (Play's tokenPagination)."""
         if (denied := self._auth(req, write=not self.writable)) is not None:
             return denied
-        return Response(200, {"reviews": list(self.reviews.values())[:1]})
+        reviews = [r for r in self.reviews.values() if r["reviewId"] not in self.deleted]
+        size = int(req.arg("maxResults") or 100)
+        start = int(req.arg("token") or 0)
+        body: dict[str, Any] = {"reviews": reviews[start:start + size]}
+        if start + size < len(reviews):
+            body["tokenPagination"] = {"nextPageToken": str(start + size)}
+        return Response(200, body)
+
+    def customer_says(self, target_id: str, text: str, *, stars: int | None = None,
+                      author: str = "Gareth Jones") -> str:
+        """The customer edits their review: new text (and stars), modified now."""
+        review = self.reviews[target_id]
+        user = next(c["userComment"] for c in review["comments"] if "userComment" in c)
+        user.update(text=text, lastModified={"seconds": str(int(time.time())), "nanos": 0})
+        if stars is not None:
+            user["starRating"] = stars
+        return target_id
+
+    def add_review(self, review_id: str, text: str, *, stars: int = 3) -> None:
+        self.reviews[review_id] = {"reviewId": review_id, "authorName": "Someone", "comments": [
+            {"userComment": {"text": text, "starRating": stars,
+                             "lastModified": {"seconds": "1795000000"}}}]}
 
     def _reply(self, req: Request) -> Response:
         if (denied := self._auth(req, write=True)) is not None:

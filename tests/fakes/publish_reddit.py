@@ -39,6 +39,9 @@ class RedditPublishFake(PublishFake):
         server.route("GET", "/api/v1/me", self._me)
         server.route("GET", f"/user/{USER}/comments", self._comments)
         server.route("GET", f"/user/{USER}/comments/", self._comments)
+        server.route("GET", "/message/comments", self._inbox)
+        server.route("GET", "/message/comments/", self._inbox)
+        self.inbox: list[dict[str, Any]] = []  # replies to our comments, newest last
 
     def read_only(self) -> None:
         super().read_only()
@@ -85,6 +88,20 @@ class RedditPublishFake(PublishFake):
         return self.answer(Response(200, {"json": {"errors": [], "data": {
             "things": [{"kind": "t1", "data": data}]}}}))
 
+    def customer_says(self, target_id: str, text: str, *, stars: int | None = None,
+                      author: str = "pat_q") -> str:
+        """A comment by `author` replying to our latest comment on `target_id`; it shows in
+        our inbox (/message/comments), newest first."""
+        return _customer_says(self, target_id, text, author)
+
+    def _inbox(self, req: Request) -> Response:
+        if (denied := self._auth(req, "privatemessages")) is not None:
+            return denied
+        limit = int(req.arg("limit") or 25)
+        children = [{"kind": "t1", "data": d} for d in reversed(self.inbox)][:limit]
+        return Response(200, {"kind": "Listing", "data": {
+            "after": None, "before": None, "dist": len(children), "children": children}})
+
     def _me(self, req: Request) -> Response:
         if (denied := self._auth(req, "identity")) is not None:
             return denied
@@ -100,6 +117,22 @@ class RedditPublishFake(PublishFake):
         children = [{"kind": "t1", "data": d} for d in ours[:limit]]
         return Response(200, {"kind": "Listing", "data": {
             "after": None, "before": None, "dist": len(children), "children": children}})
+
+
+def _customer_says(fake: RedditPublishFake, target_id: str, text: str, author: str) -> str:
+    ours = fake.replies.get(target_id) or []
+    if not ours:
+        raise AssertionError(f"no reply of ours on {target_id} to answer")
+    parent = ours[-1]["data"]
+    id36 = _base36(next(fake.ids))
+    fake.inbox.append({
+        "id": id36, "name": f"t1_{id36}", "parent_id": parent["name"],
+        "link_id": parent["link_id"], "body": text, "author": author,
+        "created_utc": time.time(), "subreddit": "widgets", "was_comment": True, "new": True,
+        "context": f"/r/widgets/comments/{parent['link_id'][3:]}/post/{id36}/?context=3",
+        "permalink": f"/r/widgets/comments/{parent['link_id'][3:]}/post/{id36}/",
+        "type": "comment_reply", "subject": "comment reply", "replies": ""})
+    return f"t1_{id36}"
 
 
 def _base36(n: int) -> str:

@@ -70,10 +70,22 @@ class TrustpilotPublishFake(PublishFake):
     def _review(self, req: Request) -> Response:
         if req.headers.get("apikey") != ENV["TRUSTPILOT_API_KEY"]:
             return Response(401, {"message": "Invalid apikey"})
+        if self.limited is not None:
+            return Response(429, {"message": "Too Many Requests"},
+                            {"retry-after": str(int(self.limited))})
         review = self.reviews.get(req.path.rsplit("/", 1)[-1])
         if review is None or review["id"] in self.deleted:
             return Response(404, {"message": "Review not found"})
         return Response(200, review)
+
+    def customer_says(self, target_id: str, text: str, *, stars: int | None = None,
+                      author: str = "Sam") -> str:
+        """The consumer updates their review: new text (and stars), `updatedAt` now."""
+        review = self.reviews[target_id]
+        review.update(text=text, updatedAt=now_iso())
+        if stars is not None:
+            review["stars"] = stars
+        return target_id
 
     def _list(self, req: Request) -> Response:
         if (denied := self._auth(req)) is not None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import re
 from typing import Any
 
 from connectors.replies.base import ReplyTarget
@@ -10,6 +11,8 @@ from tests.fakes.publish import Kit, PublishFake, now_iso
 from tests.fakes.server import FakeServer, Request, Response
 
 ME = "4242"
+BEARER = "fake-app-only-bearer-for-search"  # the X connector's token (recent search)
+CUSTOMER_ID = "5001"
 ENV = {"X_API_KEY": "fake-consumer-key", "X_API_SECRET": "fake-consumer-secret-9f8e",
        "X_ACCESS_TOKEN": "4242-fake-access-token", "X_ACCESS_TOKEN_SECRET": "fake-token-secret-7d"}
 TARGET = "1860000000000000001"
@@ -31,6 +34,10 @@ class XPublishFake(PublishFake):
         server.route("POST", "/2/tweets", self._create)
         server.route("GET", "/2/users/me", self._me)
         server.route("GET", f"/2/users/{ME}/tweets", self._timeline)
+        server.route("GET", "/2/tweets/search/recent", self._search)
+        self.customer_posts: list[dict[str, Any]] = []  # newest last
+        self.users: dict[str, str] = {ME: "parcelly", CUSTOMER_ID: "pat_q"}
+        self.conversations: dict[str, str] = {TARGET: TARGET}  # post -> its conversation
 
     def _auth(self, req: Request) -> Response | None:
         header = req.headers.get("authorization", "")
@@ -75,6 +82,65 @@ class XPublishFake(PublishFake):
                             "edit_history_tweet_ids": [tid]})
         return self.answer(Response(201, {"data": {"id": tid, "text": text,
                                                    "edit_history_tweet_ids": [tid]}}))
+
+    def customer_says(self, target_id: str, text: str, *, stars: int | None = None,
+                      author: str = "pat_q") -> str:
+        """A post by `author` replying to our latest reply to `target_id`, in its
+        conversation (as X threads it: conversation_id of the root post)."""
+        ours = self.replies.get(target_id) or []
+        parent = ours[-1]["id"] if ours else target_id
+        uid = next((i for i, name in self.users.items() if name == author), None)
+        if uid is None:
+            uid = str(6000 + len(self.users))
+            self.users[uid] = author
+        tid = str(next(self.ids))
+        conversation = self.conversations.get(target_id, target_id)
+        self.conversations[tid] = conversation
+        self.customer_posts.append({
+            "id": tid, "text": f"@parcelly {text}", "author_id": uid, "created_at": now_iso(),
+            "conversation_id": conversation, "lang": "en", "edit_history_tweet_ids": [tid],
+            "referenced_tweets": [{"type": "replied_to", "id": parent}]})
+        return tid
+
+    def _search(self, req: Request) -> Response:
+        """Recent search over the customers' posts: `(conversation_id:C from:U)` clauses
+        joined with OR, or plain words (the connector's brand query, with an app bearer)."""
+        if req.headers.get("authorization") != f"Bearer {BEARER}":
+            if (denied := self._auth(req)) is not None:
+                return denied
+        elif self.limited is not None:
+            return Response(429, problem(429, "Too Many Requests", title="Too Many Requests"),
+                            {"x-rate-limit-remaining": "0",
+                             "retry-after": str(int(self.limited))})
+        query = req.arg("query") or ""
+        pairs = re.findall(r"conversation_id:(\d+) from:(\w+)", query)
+        words = [w.lower() for w in re.findall(r"[A-Za-z]\w+", query)
+                 if ":" not in w and w.upper() not in ("OR", "AND")]
+
+        def wanted(post: dict[str, Any]) -> bool:
+            if pairs:
+                return any(post["conversation_id"] == c
+                           and self.users.get(post["author_id"], "").lower() == u.lower()
+                           for c, u in pairs)
+            return any(w in post["text"].lower() for w in words)
+
+        since_id = int(req.arg("since_id") or 0)
+        start = req.arg("start_time") or ""
+        posts = [p for p in reversed(self.customer_posts) if wanted(p)
+                 and int(p["id"]) > since_id and p["created_at"] >= start]
+        size = int(req.arg("max_results") or 10)
+        offset = int(req.arg("next_token") or 0)
+        page = posts[offset:offset + size]
+        meta: dict[str, Any] = {"result_count": len(page)}
+        if page:
+            meta.update(newest_id=page[0]["id"], oldest_id=page[-1]["id"])
+        if offset + size < len(posts):
+            meta["next_token"] = str(offset + size)
+        if not page:
+            return Response(200, {"meta": meta})
+        users = [{"id": p["author_id"], "username": self.users[p["author_id"]],
+                  "name": self.users[p["author_id"]]} for p in page]
+        return Response(200, {"data": page, "includes": {"users": users}, "meta": meta})
 
     def _me(self, req: Request) -> Response:
         if (denied := self._auth(req)) is not None:

@@ -43,9 +43,11 @@ def assert_inert(texts: list[str]) -> None:
     joined = "\n".join(texts)
     for attack in ATTACKS:
         assert attack not in joined
-    # every remaining <…> is markup we wrote: a date, our link, or an agent from a signed click
+    # every remaining <…> is markup we wrote: a date, our link, a link to a case's Slack thread
+    # (built from the channel id and ts Slack gave us), or an agent from a signed click
     for token in re.findall(r"<([^>]*)>", joined):
-        assert token.startswith(("!date^", "https://x.com/", "@U0SAM")), token
+        assert token.startswith(("!date^", "https://x.com/", "https://slack.com/archives/C",
+                                 "@U0SAM")), token
 
 
 def hostile_item(**kw: Any) -> Any:
