@@ -44,7 +44,9 @@ def test_cli__version(tmp_path: Path) -> None:
 
 
 def test_cli__shell_completion_script_and_completions(tmp_path: Path) -> None:
-    res = run_cli("--show-completion", "bash", cwd=tmp_path)
+    # Typer detects the calling shell (CI runs under sh); name the shell instead.
+    res = run_cli("--show-completion", "bash", cwd=tmp_path,
+                  env={"_TYPER_COMPLETE_TEST_DISABLE_SHELL_DETECTION": "1"})
     assert res.returncode == 0, res.stderr
     assert "_BRAND_MONITOR_COMPLETE" in res.stdout  # named after the command, not python
     res = run_cli(cwd=tmp_path, env={"_BRAND_MONITOR_COMPLETE": "complete_bash",
