@@ -268,6 +268,8 @@ class Daemon:
             check = min(job.seconds, self.check_seconds) if job.once_per_fleet else job.seconds
             sched.add_job(self.job_if_due, "interval", args=[job], seconds=check,
                           id=f"job:{job.name}")
+        # a check that comes while the work it checks still runs is skipped by design
+        logging.getLogger("apscheduler.scheduler").addFilter(_still_running)
         previous = {sig: signal.signal(sig, self._on_signal)
                     for sig in (signal.SIGTERM, signal.SIGINT)}
         sched.start()
@@ -300,3 +302,7 @@ class Daemon:
 
     def stop(self) -> None:
         self._stop.set()
+
+
+def _still_running(record: logging.LogRecord) -> bool:
+    return "maximum number of running instances reached" not in record.getMessage()
