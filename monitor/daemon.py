@@ -126,8 +126,8 @@ class Daemon:
         until = self.clock() + timedelta(seconds=wait)
         self._backoff_until[name] = until
         self._record(name, error=str(error), next_poll_at=until)
-        logger.warning("%s: poll failed (%s); next try in %.0fs", name, error, wait,
-                       extra={"source": name})
+        logger.warning("%s: poll failed (%s); next try in %.0fs", name,
+                       str(error).split("\n", 1)[0], wait, extra={"source": name})
 
     def _failures(self, name: str) -> int:
         try:
