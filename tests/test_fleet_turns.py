@@ -4,6 +4,7 @@ seen as a failure; migrations and a second SQLite daemon."""
 from __future__ import annotations
 
 import threading
+import time as _time
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -22,6 +23,7 @@ from tests.clirun import run_cli
 from tests.store.conftest import PG_URL, _pg_store
 from tests.test_daemon import Clock, ScriptedConnector, batch, daemon_for, make_app, rules_dir
 
+REAL_SLEEP = _time.sleep  # captured before the autouse fixture makes sleep instant
 __all__ = ["make_app", "rules_dir"]  # fixtures shared with tests/test_daemon.py
 
 
@@ -110,8 +112,12 @@ def test_locks__a_source_lock_is_one_replicas_until_released_or_its_session_ends
             assert not theirs
         holder.invalidate()  # its session ends: the server drops the lock with it
         holder.close()
-        with other.locks.hold("source:x") as theirs:
-            assert theirs
+        free, deadline = False, _time.monotonic() + 10
+        while not free and _time.monotonic() < deadline:  # once the backend has seen the EOF
+            with other.locks.hold("source:x") as theirs:
+                free = theirs
+            REAL_SLEEP(0.05)
+        assert free
     finally:
         other.close()
 
