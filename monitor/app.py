@@ -24,7 +24,8 @@ from monitor.classify.base import Classifier
 from monitor.clock import utcnow
 from monitor.config import Secrets, Settings
 from monitor.daemon import Daemon
-from monitor.errors import ConfigError, NotConfigured
+from monitor.errors import ConfigError, MonitorError, NotConfigured
+from monitor.fleet import replica_id
 from monitor.followup.watch import FollowUpWatch, build_watch, follow_up_jobs
 from monitor.jobs import Job, Service
 from monitor.pipeline import Pipeline
@@ -40,6 +41,7 @@ from monitor.slack.reminders import reminder_jobs
 from monitor.slack.reply_notices import notice_row
 from monitor.slack.socket import socket_service
 from monitor.store import Store
+from monitor.store.store import REPLICA_PREFIX
 
 logger = logging.getLogger(__name__)
 
@@ -61,6 +63,21 @@ class App:
     follow_up: FollowUpWatch | None = None
     connectors: dict[str, Connector] = field(default_factory=dict)
     not_enabled: dict[str, str] = field(default_factory=dict)
+    replica: str = field(default_factory=replica_id)  # this process among the replicas
+
+    def readiness_problems(self) -> list[str]:
+        """What keeps this process from doing its job now (/readyz): the rules and the model
+        are loaded once the app is built; the database must answer."""
+        problems = []
+        try:
+            self.store.ping()
+        except MonitorError as e:
+            problems.append(str(e))
+        try:
+            self.rules.current()
+        except MonitorError as e:
+            problems.append(f"rules: {e}")
+        return problems
 
     def close(self) -> None:
         for c in self.connectors.values():
@@ -124,8 +141,10 @@ def build_app(settings: Settings, *, secrets: Secrets | None = None,
               delivery: Delivery | None = None) -> App:
     """Every part, wired: raises ConfigError / RulesInvalid / ModelError for what cannot run."""
     secrets = secrets if secrets is not None else Secrets()
+    replica = replica_id()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    store = store or Store.from_settings(settings)
+    # its sessions carry the replica's name: pg_stat_activity shows who holds what
+    store = store or Store.from_settings(settings, application_name=REPLICA_PREFIX + replica)
     rules = RulesWatcher.from_settings(settings)
     classifier = build_classifier(settings)
     suggester = build_suggester(
@@ -144,13 +163,14 @@ def build_app(settings: Settings, *, secrets: Secrets | None = None,
                         follow_ups=follow_up.claims if follow_up else None)
     delivery = delivery or build_delivery(settings, secrets, console=console)
     outbox = OutboxWorker(store=store, delivery=delivery, settings=settings.outbox,
-                          slack=settings.slack)
+                          slack=settings.slack, owner=replica,
+                          lease_seconds=settings.fleet.lease_seconds)
     replies = ReplyWorker(store=store, publishing=publishing, settings=settings.outbox,
-                          notify=notice_row)
+                          notify=notice_row, owner=replica)
     return App(settings=settings, secrets=secrets, store=store, rules=rules,
                classifier=classifier, pipeline=pipeline, delivery=delivery, outbox=outbox,
                publishing=publishing, replies=replies, follow_up=follow_up,
-               connectors=connectors, not_enabled=skipped)
+               connectors=connectors, not_enabled=skipped, replica=replica)
 
 
 def app_jobs(app: App, *, clock: Callable[[], datetime] = utcnow) -> list[Job]:
@@ -162,8 +182,9 @@ def app_jobs(app: App, *, clock: Callable[[], datetime] = utcnow) -> list[Job]:
                          brand_name=lambda brand: _brand_name(app.rules, brand))]
     if app.replies is not None:
         worker = app.replies
+        # every replica delivers replies: the worker leases its rows (SKIP LOCKED)
         jobs.append(Job("replies", lambda: worker.run_once(now=clock()),
-                        app.settings.outbox.interval))
+                        app.settings.outbox.interval, once_per_fleet=False))
     jobs += follow_up_jobs(app.follow_up, clock=clock)
     for job in jobs:
         logger.info("job %s every %.0fs", job.name, job.seconds)
@@ -185,4 +206,6 @@ def build_daemon(app: App, *, clock: Callable[[], datetime] = utcnow,
     return Daemon(connectors=app.connectors, pipeline=app.pipeline, rules=app.rules,
                   store=app.store, outbox=app.outbox, jobs=app_jobs(app, clock=clock),
                   services=app_services(app), outbox_interval=app.settings.outbox.interval,
-                  rules_reload_seconds=app.settings.rules_reload_seconds, rng=rng, clock=clock)
+                  rules_reload_seconds=app.settings.rules_reload_seconds,
+                  check_seconds=app.settings.fleet.check_seconds, replica=app.replica,
+                  rng=rng, clock=clock)

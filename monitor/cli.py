@@ -64,36 +64,21 @@ def run(
     = False,
 ) -> None:
     """Run the daemon (or one round with --once)."""
-    from monitor.app import build_app, build_daemon
     from monitor.config import Secrets, load_settings
     from monitor.logs import setup_logging
-    from monitor.pending import undelivered
+    from monitor.serve import run_daemon
 
     settings = load_settings(config)
-    setup_logging(settings.log_level)
+    setup_logging(settings.log_level, fmt=settings.log_format)
     if not settings.enabled_sources():
         raise MonitorError(NO_SOURCE)
     ensure_data_dir(settings.data_dir)
-    application = build_app(settings, secrets=Secrets.from_environ())
-    if not application.connectors:
-        raise MonitorError(NO_SOURCE + "; see the warnings above for why each was skipped")
-    daemon = build_daemon(application)
-    try:
-        if once:
-            results = daemon.run_once()
-            typer.echo(f"polled {len(application.connectors)} source(s); "
-                       f"stored {sum(s.stored for s in results)} new mention(s)")
-            left = undelivered(application.store)
-            if left:
-                raise MonitorError(left.message())
-        else:
-            if settings.metrics_port:
-                from monitor import metrics
-
-                metrics.serve(settings.metrics_port)
-            daemon.run_forever()
-    finally:
-        application.close()
+    done = run_daemon(settings, secrets=Secrets.from_environ(), once=once,
+                      no_source=NO_SOURCE + "; see the warnings above for why each was skipped")
+    if done is not None:
+        typer.echo(f"polled {done.polled} source(s); stored {done.stored} new mention(s)")
+        if done.undelivered:
+            raise MonitorError(done.undelivered)
 
 
 @app.command()

@@ -101,6 +101,18 @@ class OutboxSettings(_Strict):
     backoff_max: float = Field(900.0, gt=0)
 
 
+class FleetSettings(_Strict):
+    """Replicas on one PostgreSQL database (README "Running several replicas")."""
+
+    # how long an outbox row stays a replica's once it starts delivering it; a killed replica's
+    # rows are taken over (looked up in Slack first) when it runs out. At least 4 x
+    # slack.timeout is used, so a call in flight always ends before its row can be taken over.
+    lease_seconds: float = Field(60.0, gt=0)
+    # how often each replica checks whether a source poll or a job is due (and nobody else is
+    # at it): a dead replica's source is polled again within its interval plus this
+    check_seconds: float = Field(15.0, gt=0)
+
+
 class ReportSettings(_Strict):
     digest_channel: str | None = None  # default: slack.channels.praise
     digest_weekday: Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"] = "mon"
@@ -166,7 +178,9 @@ class Settings(_Strict):
     rules_dir: Path = Path("rules")
     knowledge_dir: Path | None = None  # default: <rules_dir>/knowledge
     log_level: str = "INFO"
-    metrics_port: int | None = None
+    log_format: Literal["text", "json"] = "text"  # json: one object per line, for log shippers
+    metrics_port: int | None = None  # /metrics, /healthz and /readyz when set
+    metrics_address: str = "127.0.0.1"  # 0.0.0.0 in a container, for Prometheus and probes
     rules_reload_seconds: float = 5.0
     # `sources.<name>`: each section belongs to its connector, whose Settings model validates it
     # and owns its defaults (connectors/<name>.py); the keys every source shares are checked at
@@ -175,6 +189,7 @@ class Settings(_Strict):
     classifier: ClassifierSettings = ClassifierSettings()
     slack: SlackSettings = SlackSettings()
     outbox: OutboxSettings = OutboxSettings()
+    fleet: FleetSettings = FleetSettings()
     reports: ReportSettings = ReportSettings()
     # `replies.<source>`: endpoints of the platforms our replies are posted on;
     # `replies.approval`: who must approve a reply before it goes out

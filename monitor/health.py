@@ -13,12 +13,14 @@ from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.table import Table
+from sqlalchemy.exc import InterfaceError, OperationalError
 
 from connectors import registry
 from monitor.clock import utcnow
-from monitor.errors import MonitorError, NotConfigured
+from monitor.errors import MonitorError, NotConfigured, StoreError
 from monitor.store import Store
 from monitor.store.keys import RULES_STATUS_KEY, SLACK_DELIVERY_KEY, SOCKET_STATUS_KEY
+from monitor.store.store import unreachable
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -52,14 +54,27 @@ def health_report(settings: Settings, *, secrets: Secrets | None = None) -> dict
     if settings.database_url is None and not db_file.exists():
         problems.append(f"no database at {db_file}: the daemon has not run with this config")
         problems += _config_problems(settings, secrets, None)
-        return {"healthy": False, "problems": problems, "sources": [], "outbox": {},
-                "slack": dict(SLACK_NOTHING_RECORDED), "rules": None, "socket_mode": None,
-                "mentions": 0, "database": database}
-    store = Store.from_settings(settings)
+        return _unknown(problems, database)
+    try:
+        store = Store.from_settings(settings)
+    except StoreError as e:  # one clear line, not a traceback: the rest cannot be known
+        problems.append(f"database {database}: {e}")
+        problems += _config_problems(settings, secrets, None)
+        return _unknown(problems, database)
     try:
         return _report(store, settings, secrets, problems, database)
+    except (OperationalError, InterfaceError) as e:  # it went away while we read
+        problems.append(f"database {database}: cannot reach the database: {unreachable(e)}")
+        return _unknown(problems, database)
     finally:
         store.close()
+
+
+def _unknown(problems: list[str], database: str) -> dict[str, Any]:
+    """The report when the database cannot tell more."""
+    return {"healthy": False, "problems": problems, "sources": [], "outbox": {},
+            "slack": dict(SLACK_NOTHING_RECORDED), "rules": None, "socket_mode": None,
+            "mentions": 0, "database": database, "replicas": []}
 
 
 def _config_problems(settings: Settings, secrets: Secrets | None,
@@ -160,6 +175,7 @@ def _report(store: Store, settings: Settings, secrets: Secrets | None, problems:
         "socket_mode": socket,
         "mentions": store.count_mentions(),
         "database": database,
+        "replicas": store.replicas(),  # daemons connected now (PostgreSQL)
     }
 
 
@@ -187,6 +203,9 @@ def print_health(report: dict[str, Any], console: Console | None = None) -> None
         console.print(f"Slack Socket Mode: {socket.get('state')} since {socket.get('since')}",
                       markup=False)
     console.print(f"mentions stored: {report['mentions']}  (database: {report['database']})")
+    if report.get("replicas"):
+        console.print(f"replicas connected: {len(report['replicas'])} "
+                      f"({', '.join(report['replicas'])})", markup=False)
     if report["problems"]:
         console.print("[bold red]unhealthy[/]")
         for p in report["problems"]:

@@ -149,6 +149,7 @@ class SourceState:
     disabled_reason: str | None = None
     next_poll_at: datetime | None = None
     stored_total: int = 0
+    polled_by: str | None = None  # the replica that polled it last
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,6 +172,7 @@ class OutboxEntry:
     slack_channel: str | None = None
     slack_ts: str | None = None
     attempted_at: datetime | None = None  # the first attempt that may have reached Slack
+    lease_owner: str | None = None  # the replica that leased it last
 
 
 # -- what reports read: one time window's facts (monitor.store.report_queries) ----------------

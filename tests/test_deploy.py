@@ -29,6 +29,40 @@ def dockerfile_env() -> dict[str, str]:
     return env
 
 
+def compose_env(environment: dict[str, str], dotenv: dict[str, str]) -> dict[str, str]:
+    """The service's environment as compose interpolates it: ${VAR:-default} takes the
+    default when deploy/.env does not set VAR; any other unset ${VAR} reads "x"."""
+    def value(m: re.Match[str]) -> str:
+        name, default = m.group(1), m.group(2)
+        return dotenv.get(name, default if default is not None else "x")
+
+    return {k: re.sub(r"\$\{(\w+)(?::[-?]([^}]*))?\}", value, str(v))
+            for k, v in environment.items()}
+
+
+def test_compose__sources_are_turned_on_from_the_env_file(tmp_path: Path) -> None:
+    compose = yaml.safe_load((DEPLOY / "compose.yaml").read_text())
+    environment = compose["services"]["monitor"]["environment"]
+    site = tmp_path / "site"
+    init_site(site)
+    env = {**compose_env(environment, {"RSS_ENABLED": "true", "POSTGRES_PASSWORD": "pw"}),
+           "BRAND_MONITOR_CONFIG": str(site / "config.yaml")}
+    assert load_settings(None, environ=env).enabled_sources() == ["rss"]
+    env = {**compose_env(environment, {"POSTGRES_PASSWORD": "pw"}),
+           "BRAND_MONITOR_CONFIG": str(site / "config.yaml")}
+    assert load_settings(None, environ=env).enabled_sources() == []  # nothing on by default
+
+
+def test_dockerfile__healthcheck_reads_readyz_on_the_metrics_port() -> None:
+    text = (DEPLOY / "Dockerfile").read_text()
+    check = next(line for line in text.splitlines() if line.startswith("HEALTHCHECK"))
+    env = dockerfile_env()
+    assert f"127.0.0.1:{env['BRAND_MONITOR_METRICS_PORT']}/readyz" in check
+    assert env["BRAND_MONITOR_METRICS_ADDRESS"] == "0.0.0.0"  # Prometheus scrapes from outside
+    ignored = (REPO / ".dockerignore").read_text().split()
+    assert {".git", ".venv", "deploy/.env"} <= set(ignored)
+
+
 def test_compose__monitor_runs_with_the_site_init_writes(tmp_path: Path) -> None:
     compose = yaml.safe_load((DEPLOY / "compose.yaml").read_text())
     monitor = compose["services"]["monitor"]
@@ -43,8 +77,7 @@ def test_compose__monitor_runs_with_the_site_init_writes(tmp_path: Path) -> None
                 return str(site) + path[len(target):]
         return path
 
-    env = {**dockerfile_env(), **{k: re.sub(r"\$\{[^}]+\}", "x", str(v))
-                                 for k, v in monitor["environment"].items()}}
+    env = {**dockerfile_env(), **compose_env(monitor["environment"], {})}
     env = {k: host(v) for k, v in env.items()}
     settings = load_settings(None, environ=env)
     assert settings.rules_dir == site / "rules"

@@ -59,8 +59,10 @@ class ReplyWorker:
     publisher of its source."""
 
     def __init__(self, *, store: Store, publishing: Publishing, settings: OutboxSettings,
-                 notify: Notify = _no_notices, rng: random.Random | None = None) -> None:
+                 notify: Notify = _no_notices, rng: random.Random | None = None,
+                 owner: str | None = None) -> None:
         self.store = store
+        self.owner = owner  # this replica: the rows it leases carry its name
         self.publishing = publishing
         self.settings = settings
         self.notify = notify
@@ -72,8 +74,15 @@ class ReplyWorker:
         now = now or utcnow()
         stats = ReplyStats()
         rows = self.store.lease_due(limit=self.settings.batch_size, lease=LEASE, now=now,
-                                    kinds=REPLY_KINDS)
+                                    kinds=REPLY_KINDS, owner=self.owner)
         for row in rows:
+            # renewed before the platform is called: a row whose lease ran out meanwhile and
+            # that another replica took over is that replica's now
+            if not self.store.renew_lease(row.id, owner=self.owner,
+                                          until=max(now, utcnow()) + LEASE):
+                logger.warning("replies: %s is no longer this replica's; leaving it", row.key,
+                               extra={"outbox_key": row.key, "replica": self.owner})
+                continue
             try:
                 self._deliver(row, now, stats)
             except Exception as e:  # a publisher's bug must not stop the other replies

@@ -28,7 +28,11 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
+# How long a leased row stays this worker's without being renewed (each row's lease is renewed
+# right before its calls); a killed replica's rows are taken over once it runs out. Never less
+# than LEASE_TIMEOUTS Slack timeouts, so a call in flight ends before another replica may look.
 LEASE = timedelta(minutes=5)
+LEASE_TIMEOUTS = 4
 
 
 @dataclass
@@ -58,8 +62,12 @@ class _Failed(Exception):  # an internal signal carrying the DeliveryError
 class OutboxWorker:
     def __init__(self, *, store: Store, delivery: Delivery, settings: OutboxSettings,
                  slack: SlackSettings, rng: random.Random | None = None,
-                 gate: DeliveryGate | None = None) -> None:
+                 gate: DeliveryGate | None = None, owner: str | None = None,
+                 lease_seconds: float | None = None) -> None:
         self.store = store
+        self.owner = owner  # this replica: the rows it leases carry its name
+        self.lease = max(timedelta(seconds=lease_seconds) if lease_seconds else LEASE,
+                         timedelta(seconds=LEASE_TIMEOUTS * slack.timeout))
         self.delivery = delivery
         self.settings = settings
         self.slack = slack
@@ -72,7 +80,7 @@ class OutboxWorker:
         now = now or utcnow()
         stats = OutboxStats()
         if not self._recovered:
-            n = self.store.recover_interrupted(kinds=SLACK_KINDS)
+            n = self.store.recover_interrupted(kinds=SLACK_KINDS, now=now)
             if n:
                 logger.warning("outbox: %d message(s) were in flight when the last run stopped; "
                                "checking Slack before sending them again", n)
@@ -80,9 +88,11 @@ class OutboxWorker:
         if not self.gate.open(now):
             stats.paused = self.gate.paused
             return stats
-        rows = self.store.lease_due(limit=self.settings.batch_size, lease=LEASE, now=now,
-                                    kinds=SLACK_KINDS)
+        rows = self.store.lease_due(limit=self.settings.batch_size, lease=self.lease, now=now,
+                                    kinds=SLACK_KINDS, owner=self.owner)
         for i, row in enumerate(rows):
+            if not self._still_mine(row, now):
+                continue
             try:
                 if self._deliver(row, stats):
                     self.gate.succeeded(now)
@@ -106,6 +116,16 @@ class OutboxWorker:
             logger.info("outbox: sent %d (reconciled %d), retrying %d, dead %d",
                         stats.sent, stats.reconciled, stats.retried, stats.dead)
         return stats
+
+    def _still_mine(self, row: OutboxEntry, now: datetime) -> bool:
+        """Renew the row's lease before calling Slack for it: a row whose lease ran out while
+        earlier rows went (and that another replica took over) is left to that replica."""
+        if self.store.renew_lease(row.id, owner=self.owner,
+                                  until=max(now, utcnow()) + self.lease):
+            return True
+        logger.warning("outbox: %s is no longer this replica's (its lease ran out); leaving it",
+                       row.key, extra={"outbox_key": row.key, "replica": self.owner})
+        return False
 
     def drain(self, *, now: datetime | None = None, max_rounds: int = 50) -> int:
         """Run until nothing more is due (or delivery pauses); the number of calls delivered.

@@ -108,7 +108,7 @@ def state_of(row: SourceStateRow) -> SourceState:
         last_success_at=row.last_success_at, last_error=row.last_error,
         last_error_at=row.last_error_at, failures=row.failures or 0,
         disabled_reason=row.disabled_reason, next_poll_at=row.next_poll_at,
-        stored_total=row.stored_total or 0,
+        stored_total=row.stored_total or 0, polled_by=row.polled_by,
     )
 
 
@@ -119,7 +119,7 @@ def entry_of(row: OutboxRow, *, status: str | None = None) -> OutboxEntry:
         next_attempt_at=row.next_attempt_at, created_at=row.created_at, case_id=row.case_id,
         thread_key=row.thread_key, payload=dict(row.payload or {}), last_error=row.last_error,
         sent_at=row.sent_at, slack_channel=row.slack_channel, slack_ts=row.slack_ts,
-        attempted_at=row.attempted_at,
+        attempted_at=row.attempted_at, lease_owner=row.lease_owner,
     )
 
 

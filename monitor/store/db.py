@@ -16,7 +16,12 @@ from monitor.errors import ConfigError
 BACKENDS = ("sqlite", "postgresql")
 
 
-def make_engine(url: str) -> Engine:
+CONNECT_TIMEOUT = 10  # seconds: an unreachable PostgreSQL is reported, not waited for
+
+
+def make_engine(url: str, *, application_name: str | None = None) -> Engine:
+    """An engine for `url`. `application_name` names this process's PostgreSQL sessions
+    (pg_stat_activity shows which replica holds what; `Store.replicas` counts them)."""
     try:
         parsed = make_url(url)
     except ArgumentError as e:
@@ -41,7 +46,12 @@ def make_engine(url: str) -> Engine:
         return engine
     if parsed.drivername == "postgresql":
         parsed = parsed.set(drivername="postgresql+psycopg")
-    return create_engine(parsed, pool_pre_ping=True)
+    args: dict[str, Any] = {}
+    if "connect_timeout" not in parsed.query:  # the URL's own wins
+        args["connect_timeout"] = CONNECT_TIMEOUT
+    if application_name:
+        args["application_name"] = application_name[:63]  # PostgreSQL's NAMEDATALEN - 1
+    return create_engine(parsed, pool_pre_ping=True, connect_args=args)
 
 
 @contextmanager

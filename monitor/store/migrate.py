@@ -12,6 +12,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Engine
 
 from monitor.store.db import write_transaction
+from monitor.store.locks import MIGRATE_LOCK, lock_in_transaction
 
 logger = logging.getLogger(__name__)
 
@@ -41,6 +42,7 @@ def upgrade(engine: Engine) -> tuple[str | None, str | None]:
     before = current_revision(engine)
     cfg = alembic_config(engine.url.render_as_string(hide_password=False))
     with write_transaction(engine) as conn:
+        lock_in_transaction(conn, MIGRATE_LOCK)
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
     after = current_revision(engine)

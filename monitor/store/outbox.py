@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -21,6 +22,8 @@ if TYPE_CHECKING:
 
     from sqlalchemy import ColumnElement
     from sqlalchemy.orm import Session
+
+logger = logging.getLogger(__name__)
 
 PENDING, SENDING, SENT, DEAD, UNKNOWN = (OutboxStatus.PENDING, OutboxStatus.SENDING,
                                          OutboxStatus.SENT, OutboxStatus.DEAD,
@@ -68,21 +71,31 @@ class OutboxMixin:
         with self.session() as s:
             return self._enqueue(s, **row)
 
-    def recover_interrupted(self, *, kinds: Iterable[str] | None = None) -> int:
-        """At startup: rows a dead process left in 'sending' may have reached Slack.
-        `kinds`: only rows of these kinds (each worker recovers its own)."""
+    def recover_interrupted(self, *, kinds: Iterable[str] | None = None,
+                            now: datetime | None = None) -> int:
+        """At startup: rows a dead process left in 'sending' may have reached Slack; they become
+        'unknown' and due now, to be looked up before any resend. On SQLite one process owns
+        the database (monitor.store.locks.SingleProcess), so every such row is a dead one's. On
+        PostgreSQL another replica may be posting its rows right now: only rows whose lease
+        has run out are taken over. `kinds`: only rows of these kinds (each worker recovers
+        its own)."""
+        now = now or utcnow()
         with self.session() as s:
-            res = s.execute(update(OutboxRow).where(OutboxRow.status == SENDING, *_of(kinds))
-                            .values(status=UNKNOWN, next_attempt_at=OutboxRow.created_at))
+            stmt = update(OutboxRow).where(OutboxRow.status == SENDING, *_of(kinds))
+            if s.get_bind().dialect.name != "sqlite":
+                stmt = stmt.where(OutboxRow.next_attempt_at <= now)
+            res = s.execute(stmt.values(status=UNKNOWN, next_attempt_at=OutboxRow.created_at))
             return int(res.rowcount or 0)  # type: ignore[attr-defined]
 
     def lease_due(self, *, limit: int, lease: timedelta, now: datetime | None = None,
-                  kinds: Iterable[str] | None = None) -> list[OutboxEntry]:
-        """Mark up to `limit` due rows as sending (attempts + 1) and return them, oldest first.
-        A row that was in flight before (a crash, an expired lease, a reply that never came) is
-        handed out as 'unknown': look it up before sending it again. Rows another replica is
-        leasing right now are skipped (FOR UPDATE SKIP LOCKED on PostgreSQL). `kinds`: only
-        rows of these kinds (the Slack and the reply worker lease apart)."""
+                  kinds: Iterable[str] | None = None, owner: str | None = None
+                  ) -> list[OutboxEntry]:
+        """Mark up to `limit` due rows as sending (attempts + 1), leased to `owner` until
+        now + `lease`, and return them, oldest first. A row that was in flight before (a crash,
+        an expired lease, a reply that never came) is handed out as 'unknown': look it up
+        before sending it again. Rows another replica is leasing right now are skipped
+        (FOR UPDATE SKIP LOCKED on PostgreSQL), and so are rows whose lease has not run out.
+        `kinds`: only rows of these kinds (the Slack and the reply worker lease apart)."""
         now = now or utcnow()
         with self.session() as s:
             rows = list(s.scalars(
@@ -94,15 +107,32 @@ class OutboxMixin:
             ))
             reconcile = {r.id for r in rows if r.status in (SENDING, UNKNOWN)}
             for row in rows:
+                if row.status == SENDING and row.lease_owner != owner:
+                    logger.warning("outbox: taking over %s from %s, whose lease ran out",
+                                   row.key, row.lease_owner or "a process that stopped",
+                                   extra={"outbox_key": row.key, "replica": owner})
                 row.status = SENDING
                 row.attempts += 1
                 row.next_attempt_at = now + lease
+                row.lease_owner = owner
                 # the lookup window opens at the first attempt that may have reached Slack
                 # (a row in flight before attempted_at existed: from when it was queued)
                 row.attempted_at = row.attempted_at or (
                     row.created_at if row.id in reconcile else now)
             s.flush()
             return [entry_of(r, status=UNKNOWN if r.id in reconcile else None) for r in rows]
+
+    def renew_lease(self, row_id: int, *, owner: str | None, until: datetime) -> bool:
+        """Extend `owner`'s lease on a row it is about to deliver; False if the row is no longer
+        its own (its lease ran out and another replica took it over): then it must not call out
+        for it. Called right before each external call, so a lease only has to outlast one."""
+        holder = OutboxRow.lease_owner.is_(None) if owner is None \
+            else OutboxRow.lease_owner == owner
+        with self.session() as s:
+            res = s.execute(update(OutboxRow).where(
+                OutboxRow.id == row_id, OutboxRow.status == SENDING, holder)
+                .values(next_attempt_at=until))
+            return bool(res.rowcount)  # type: ignore[attr-defined]
 
     def settle_updates(self, case_id: int, *, version: int, channel: str | None,
                        ts: str | None) -> int:

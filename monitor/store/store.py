@@ -8,8 +8,8 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, select
-from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from monitor.clock import utcnow
@@ -28,7 +28,8 @@ from monitor.store.convert import (
 )
 from monitor.store.db import begin_now, make_engine
 from monitor.store.follow_ups import FollowUpsMixin
-from monitor.store.keys import OutboxKind, history_key, post_key
+from monitor.store.keys import OutboxKind, OutboxStatus, history_key, post_key
+from monitor.store.locks import Locks
 from monitor.store.outbox import OutboxMixin
 from monitor.store.report_queries import ReportQueriesMixin
 from monitor.store.tables import (
@@ -48,6 +49,14 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
+REPLICA_PREFIX = "brand-monitor "  # application_name of a daemon's sessions: prefix + replica
+
+
+def unreachable(error: Exception) -> str:
+    """The driver's reason, first line only (psycopg adds hints on more lines)."""
+    orig = getattr(error, "orig", None) or error
+    return str(orig).strip().splitlines()[0] if str(orig).strip() else type(orig).__name__
+
 
 class Store(CasesMixin, OutboxMixin, ReportQueriesMixin, FollowUpsMixin):
     """All database access. Thread-safe: each method opens its own session."""
@@ -55,23 +64,47 @@ class Store(CasesMixin, OutboxMixin, ReportQueriesMixin, FollowUpsMixin):
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._sessions = sessionmaker(engine, expire_on_commit=False)
+        self.locks = Locks(engine)  # who polls a source / runs a job now, across replicas
 
     @classmethod
-    def from_url(cls, url: str, *, migrate_schema: bool = True) -> Store:
-        store = cls(make_engine(url))
+    def from_url(cls, url: str, *, migrate_schema: bool = True,
+                 application_name: str | None = None) -> Store:
+        store = cls(make_engine(url, application_name=application_name))
         if migrate_schema:
             store.upgrade()
         return store
 
     @classmethod
-    def from_settings(cls, settings: Settings, *, migrate_schema: bool = True) -> Store:
-        return cls.from_url(settings.db_url, migrate_schema=migrate_schema)
+    def from_settings(cls, settings: Settings, *, migrate_schema: bool = True,
+                      application_name: str | None = None) -> Store:
+        return cls.from_url(settings.db_url, migrate_schema=migrate_schema,
+                            application_name=application_name)
 
     def upgrade(self) -> tuple[str | None, str | None]:
         try:
             return migrate.upgrade(self.engine)
-        except OperationalError as e:
-            raise StoreError(f"cannot reach the database: {e.orig}") from e
+        except (OperationalError, InterfaceError) as e:
+            raise StoreError(f"cannot reach the database: {unreachable(e)}") from e
+
+    def ping(self) -> None:
+        """Raise StoreError (one line) unless the database answers a query."""
+        try:
+            with self.engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+        except (OperationalError, InterfaceError) as e:
+            raise StoreError(f"cannot reach the database: {unreachable(e)}") from e
+
+    def replicas(self) -> list[str]:
+        """The daemons connected to this database now, by the application_name their sessions
+        carry (PostgreSQL; SQLite has no sessions to list: [])."""
+        if self.engine.dialect.name != "postgresql":
+            return []
+        with self.engine.connect() as conn:
+            rows = conn.execute(text(
+                "SELECT DISTINCT application_name FROM pg_stat_activity "
+                "WHERE datname = current_database() AND application_name LIKE :p "
+                "ORDER BY 1"), {"p": f"{REPLICA_PREFIX}%"})
+            return [str(r[0])[len(REPLICA_PREFIX):] for r in rows]
 
     def close(self) -> None:
         self.engine.dispose()
@@ -122,13 +155,18 @@ class Store(CasesMixin, OutboxMixin, ReportQueriesMixin, FollowUpsMixin):
                         case_ids.append(self._save_item(s, item, now))
                 except (OperationalError, InterfaceError):
                     raise  # the database is gone or locked: no item, no cursor
+                except IntegrityError as e:
+                    if self._stored(s, source, item):  # stored meanwhile (another replica):
+                        # one line, never the driver's text (it quotes the SQL and the mention)
+                        logger.warning("%s/%s not stored: already stored by another process",
+                                       source, item.mention.external_id[:200],
+                                       extra={"source": source})
+                        if on_error is not None:
+                            on_error(item, e)
+                        continue
+                    self._refused(source, item, e, on_error)
                 except Exception as e:  # one mention's data must not cost the batch
-                    m = item.mention
-                    logger.error("%s/%s not stored: %s", m.source, m.external_id[:200],
-                                 str(e).split("\n", 1)[0][:300], exc_info=True,
-                                 extra={"source": source})
-                    if on_error is not None:
-                        on_error(item, e)
+                    self._refused(source, item, e, on_error)
             state = s.get(SourceStateRow, source) or SourceStateRow(source=source)
             state.cursor = cursor
             state.last_poll_at = now
@@ -140,6 +178,21 @@ class Store(CasesMixin, OutboxMixin, ReportQueriesMixin, FollowUpsMixin):
             state.stored_total = (state.stored_total or 0) + len(case_ids)
             s.add(state)
         return case_ids
+
+    @staticmethod
+    def _stored(s: Session, source: str, item: TriageItem) -> bool:
+        return s.scalar(select(MentionRow.id).where(
+            MentionRow.source == source,
+            MentionRow.external_id == stored_id(item.mention.external_id))) is not None
+
+    @staticmethod
+    def _refused(source: str, item: TriageItem, e: Exception,
+                 on_error: Callable[[TriageItem, Exception], None] | None) -> None:
+        m = item.mention
+        logger.error("%s/%s not stored: %s", m.source, m.external_id[:200],
+                     str(e).split("\n", 1)[0][:300], exc_info=True, extra={"source": source})
+        if on_error is not None:
+            on_error(item, e)
 
     def _save_item(self, s: Session, item: TriageItem, now: datetime) -> int:
         """One mention with its case, 'created' event and outbox rows; returns the case id."""
@@ -201,6 +254,11 @@ class Store(CasesMixin, OutboxMixin, ReportQueriesMixin, FollowUpsMixin):
             state = s.get(SourceStateRow, source)
             return state.cursor if state else None
 
+    def source_state(self, source: str) -> SourceState | None:
+        with self.session() as s:
+            row = s.get(SourceStateRow, source)
+            return state_of(row) if row is not None else None
+
     def record_poll(
         self,
         source: str,
@@ -209,13 +267,17 @@ class Store(CasesMixin, OutboxMixin, ReportQueriesMixin, FollowUpsMixin):
         next_poll_at: datetime | None = None,
         disabled_reason: str | None = None,
         at: datetime | None = None,
+        by: str | None = None,
     ) -> None:
         """Record how a poll ended: a success (and when the next one is due) or an error (and
-        when the backoff ends). What a poll stored is recorded with it by `save_batch`."""
+        when the backoff ends); `by`: the replica that polled. What a poll stored is recorded
+        with it by `save_batch`."""
         now = at or utcnow()
         with self.session() as s:
             state = s.get(SourceStateRow, source) or SourceStateRow(source=source, failures=0)
             state.last_poll_at = now
+            if by is not None:
+                state.polled_by = by
             if error is None:
                 state.last_success_at = now
                 state.failures = 0
@@ -246,7 +308,13 @@ class Store(CasesMixin, OutboxMixin, ReportQueriesMixin, FollowUpsMixin):
             row.updated_at = utcnow()
             s.add(row)
 
-    def outbox_backlog(self) -> dict[str, int]:
+    def outbox_backlog(self, *, unsent: bool = False) -> dict[str, int]:
+        """Rows by status; `unsent`: only those not delivered (pending, sending, unknown, dead),
+        counted without reading the sent rows, which only grow."""
+        stmt = select(OutboxRow.status, func.count()).group_by(OutboxRow.status)
+        if unsent:
+            stmt = stmt.where(OutboxRow.status.in_(
+                (OutboxStatus.PENDING, OutboxStatus.SENDING, OutboxStatus.UNKNOWN,
+                 OutboxStatus.DEAD)))
         with self.session() as s:
-            rows = s.execute(select(OutboxRow.status, func.count()).group_by(OutboxRow.status))
-            return {status: int(n) for status, n in rows}
+            return {status: int(n) for status, n in s.execute(stmt)}

@@ -219,6 +219,7 @@ class SourceStateRow(Base):
     disabled_reason: Mapped[str | None] = mapped_column(ErrorText())
     next_poll_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     stored_total: Mapped[int] = mapped_column(Integer, default=0)
+    polled_by: Mapped[str | None] = mapped_column(String(128))  # the replica that last polled
 
 
 class OutboxRow(Base):
@@ -246,6 +247,8 @@ class OutboxRow(Base):
     # when the first attempt that may have reached Slack began (None: nothing is in doubt);
     # the reconciling lookup reads Slack from there on
     attempted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # the replica that leased the row last (a 'sending' row is its own until next_attempt_at)
+    lease_owner: Mapped[str | None] = mapped_column(String(128))
 
 
 class LabelFeedbackRow(Base):

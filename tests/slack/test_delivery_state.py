@@ -147,4 +147,5 @@ def test_observe_outbox__a_status_with_no_rows_left_reads_zero() -> None:
     metrics.observe_outbox({"dead": 2, "sent": 1})
     metrics.observe_outbox({"sent": 3})  # the dead rows were retried and sent
     assert REGISTRY.get_sample_value("brand_monitor_outbox_backlog", {"status": "dead"}) == 0
-    assert REGISTRY.get_sample_value("brand_monitor_outbox_backlog", {"status": "sent"}) == 3
+    # sent rows are delivered, not a backlog (#18: the gauge used to count them)
+    assert REGISTRY.get_sample_value("brand_monitor_outbox_backlog", {"status": "sent"}) is None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from datetime import timedelta
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy.exc import IntegrityError
@@ -108,13 +109,46 @@ def test_author_history__same_author_same_source_before_this_mention(store: Stor
 
 def test_outbox__lease_then_interrupted_rows_come_back_for_reconciling(store: Store) -> None:
     store.save_batch("x", [f.item()], None)
-    leased = store.lease_due(limit=10, lease=timedelta(minutes=5))
+    leased = store.lease_due(limit=10, lease=timedelta(minutes=5), owner="a")
     assert [r.status for r in leased] == ["sending", "sending"]
+    assert [r.lease_owner for r in leased] == ["a", "a"]
     assert store.lease_due(limit=10, lease=timedelta(minutes=5)) == []  # leased, not due
-    assert store.recover_interrupted() == 2  # a restart finds them in flight
-    again = store.lease_due(limit=10, lease=timedelta(minutes=5))
+    if store.engine.dialect.name == "sqlite":  # one process per file: a restart finds them
+        assert store.recover_interrupted() == 2
+    else:  # another replica may be posting them right now: only an expired lease is taken
+        assert store.recover_interrupted() == 0
+        assert store.recover_interrupted(now=utcnow() + timedelta(minutes=6)) == 2
+    again = store.lease_due(limit=10, lease=timedelta(minutes=5), owner="b")
     assert [r.status for r in again] == ["unknown", "unknown"]
     assert [r.attempts for r in again] == [2, 2]
+    assert [r.lease_owner for r in again] == ["b", "b"]
+
+
+def test_recover_interrupted__postgres_leaves_a_live_replicas_rows_alone(store: Store) -> None:
+    if store.engine.dialect.name == "sqlite":
+        pytest.skip("SQLite is one process: every row in flight at startup is a dead one's")
+    store.save_batch("x", [f.item()], None)
+    now = utcnow()
+    store.lease_due(limit=10, lease=timedelta(seconds=60), owner="alive", now=now)
+    assert store.recover_interrupted(now=now + timedelta(seconds=30)) == 0  # a replica starts
+    assert {r.status for r in store.outbox_rows()} == {"sending"}
+    assert store.lease_due(limit=10, lease=timedelta(seconds=60), owner="new",
+                           now=now + timedelta(seconds=30)) == []
+    taken = store.lease_due(limit=10, lease=timedelta(seconds=60), owner="new",
+                            now=now + timedelta(seconds=61))  # "alive" was killed
+    assert [(r.status, r.lease_owner) for r in taken] == [("unknown", "new")] * 2
+
+
+def test_renew_lease__only_the_owner_renews_and_not_after_a_takeover(store: Store) -> None:
+    store.save_batch("x", [f.item()], None)
+    now = utcnow()
+    row = store.lease_due(limit=1, lease=timedelta(seconds=10), owner="a", now=now)[0]
+    assert store.renew_lease(row.id, owner="a", until=now + timedelta(seconds=20))
+    assert not store.renew_lease(row.id, owner="b", until=now + timedelta(seconds=20))
+    store.lease_due(limit=1, lease=timedelta(seconds=10), owner="b",
+                    now=now + timedelta(seconds=21))  # a's lease ran out: b took it over
+    assert not store.renew_lease(row.id, owner="a", until=now + timedelta(seconds=40))
+    assert store.outbox_row(row.key).lease_owner == "b"  # type: ignore[union-attr]
 
 
 def test_enqueue__same_key_twice_is_one_row(store: Store) -> None:
