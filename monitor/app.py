@@ -25,6 +25,7 @@ from monitor.config import Secrets, Settings
 from monitor.daemon import Daemon
 from monitor.errors import ConfigError, NotConfigured
 from monitor.jobs import Job, Service
+from monitor.language.stage import LanguageStage
 from monitor.pipeline import Pipeline
 from monitor.replies import build_suggester
 from monitor.replies.publishing import Publishing, build_publishing
@@ -130,7 +131,8 @@ def build_app(settings: Settings, *, secrets: Secrets | None = None,
         brand_name=lambda brand: _brand_name(rules, brand),
     )
     pipeline = Pipeline(store=store, rules=rules.current, classifier=classifier,
-                        suggester=suggester, slack=settings.slack)
+                        suggester=suggester, slack=settings.slack,
+                        languages=LanguageStage.from_settings(settings))
     delivery = delivery or build_delivery(settings, secrets, console=console)
     outbox = OutboxWorker(store=store, delivery=delivery, settings=settings.outbox,
                           slack=settings.slack)
