@@ -146,7 +146,8 @@ def _install_mb(dist: str | None) -> float | None:
         files = md.distribution(dist).files or []
     except md.PackageNotFoundError:
         return None
-    return round(sum(f.locate().stat().st_size for f in files if f.locate().exists()) / 1e6, 1)
+    paths = [Path(str(f.locate())) for f in files]
+    return round(sum(p.stat().st_size for p in paths if p.exists()) / 1e6, 1)
 
 
 def run_one(name: str, texts: list[str]) -> dict[str, object]:
@@ -233,8 +234,8 @@ def real_data(x_files: list[Path], appstore_files: list[Path]) -> None:
             if not isinstance(e, dict) or "im:rating" not in e:
                 continue
             text = f"{e.get('title', {}).get('label', '')}\n{e.get('content', {}).get('label', '')}"
-            got = detector.detect(text)
-            found_langs[got.lang if got else "-"] += 1
+            review = detector.detect(text)
+            found_langs[review.lang if review else "-"] += 1
     if found_langs:
         print(f"App Store: {sum(found_langs.values())} reviews -> {dict(found_langs)}")
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from monitor.classify import build_classifier
+from monitor.classify import Classifier, build_classifier
 from monitor.config import ClassifierSettings, Settings, SlackSettings
 from monitor.language.policy import ReadingPolicy
 from monitor.language.stage import LanguageStage
@@ -49,7 +49,7 @@ def rules_in(tmp_path: Path, text: str = RULES) -> RuleSet:
     return load_rules(d)
 
 
-def pipeline(store: Store, rules: RuleSet, *, classifier: object = None,
+def pipeline(store: Store, rules: RuleSet, *, classifier: Classifier | None = None,
              slack: SlackSettings | None = None, policy: ReadingPolicy | None = None
              ) -> Pipeline:
     return Pipeline(store=store, rules=lambda: rules, classifier=classifier or KeywordClassifier(),
@@ -58,14 +58,14 @@ def pipeline(store: Store, rules: RuleSet, *, classifier: object = None,
 
 
 @pytest.fixture(scope="module")
-def builtin(tmp_path_factory: pytest.TempPathFactory) -> object:
+def builtin(tmp_path_factory: pytest.TempPathFactory) -> Classifier:
     return build_classifier(Settings(data_dir=tmp_path_factory.mktemp("data"),
                                      classifier=ClassifierSettings(batch_size=4)))
 
 
 @pytest.mark.slow
 def test_process__japanese_reviews_are_not_labelled_by_the_english_model(
-        store: Store, tmp_path: Path, builtin: object) -> None:
+        store: Store, tmp_path: Path, builtin: Classifier) -> None:
     one_star = f.mention(JAPANESE_REVIEW, source="appstore", title="最悪", rating=1,
                          kind="review", brand="lumo")
     three_stars = f.mention("ルモ、まあまあです。もう少し速くなれば", source="appstore", rating=3,
@@ -123,8 +123,8 @@ def test_process__a_language_channel_takes_the_mention_whatever_its_label(
 def test_route__backtest_router_agrees_with_the_pipeline_on_languages() -> None:
     slack = SlackSettings(channels_by_language={"ja": "#care-japan"},
                           channels={"praise": "#p"})
-    p = Pipeline(store=None, rules=lambda: None, classifier=None,  # type: ignore[arg-type]
-                 suggester=None, slack=slack)
+    p = Pipeline(store=None, rules=lambda: None,  # type: ignore[arg-type,return-value]
+                 classifier=None, suggester=None, slack=slack)  # type: ignore[arg-type]
     match = RuleMatch(brand="lumo", rule="lumo.query", channels={"complaint": "#c"})
     for label in Label:
         for lang in ("ja", "en", None):
