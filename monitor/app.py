@@ -28,6 +28,7 @@ from monitor.errors import ConfigError, MonitorError, NotConfigured
 from monitor.fleet import replica_id
 from monitor.followup.watch import FollowUpWatch, build_watch, follow_up_jobs
 from monitor.jobs import Job, Service
+from monitor.language.stage import LanguageStage
 from monitor.pipeline import Pipeline
 from monitor.replies import build_suggester
 from monitor.replies.publishing import Publishing, build_publishing
@@ -160,7 +161,8 @@ def build_app(settings: Settings, *, secrets: Secrets | None = None,
                             classifier=classifier, notify=follow_up_row)
     pipeline = Pipeline(store=store, rules=rules.current, classifier=classifier,
                         suggester=suggester, slack=settings.slack,
-                        follow_ups=follow_up.claims if follow_up else None)
+                        follow_ups=follow_up.claims if follow_up else None,
+                        languages=LanguageStage.from_settings(settings))
     delivery = delivery or build_delivery(settings, secrets, console=console)
     outbox = OutboxWorker(store=store, delivery=delivery, settings=settings.outbox,
                           slack=settings.slack, owner=replica,

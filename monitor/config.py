@@ -10,7 +10,14 @@ from pathlib import Path
 from typing import Any, Literal
 
 import platformdirs
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 
 from connectors.options import common_options
 from connectors.replies.options import RepliesSettings as PlatformReplies
@@ -61,6 +68,15 @@ _SECRET_KEYS = {"token", "bot_token", "app_token", "signing_secret", "client_sec
                 "bearer_token", "password", "secret"}
 
 
+def _language_code(code: str, *, wildcard: bool = False) -> str:
+    """A language as ISO 639-1 ("ja"), or 639-3 where there is none; lower case."""
+    code = str(code).strip().lower()
+    if (wildcard and code == "*") or re.fullmatch(r"[a-z]{2,3}", code):
+        return code
+    raise ValueError(f"{code!r} is not a language code; use ISO 639-1 such as en, ja, pt"
+                     + (' (or "*" for every language)' if wildcard else ""))
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -74,6 +90,23 @@ class ClassifierSettings(_Strict):
     uncertain_below: float = Field(0.55, ge=0, le=1)
     batch_size: int = Field(32, ge=1, le=1024)
     quantize: bool = False
+    # The languages the model reads (ISO 639-1 codes, or "*" for all): the builtin model reads
+    # English only; list more for a multilingual hub model (monitor/classify/MODEL.md).
+    languages: list[str] = Field(default_factory=lambda: ["en"], min_length=1)
+    # A mention in another language is never labelled as if read: a review gets its label
+    # from a 1-2★ or 4-5★ rating; anything else is "question" (posted for a person to read),
+    # "other" (stored, not posted) or "keep" (the model's guess); all marked uncertain.
+    unsupported_language: Literal["question", "other", "keep"] = "question"
+
+    @field_validator("languages")
+    @classmethod
+    def _languages(cls, v: list[str], info: ValidationInfo) -> list[str]:
+        codes = [_language_code(code, wildcard=True) for code in v]
+        if info.data.get("kind") == "head" and set(codes) != {"en"}:
+            raise ValueError("the builtin model reads English only; list more languages "
+                             "with a multilingual Hugging Face model (classifier.kind and "
+                             "classifier.model, see monitor/classify/MODEL.md)")
+        return codes
 
 
 class SlackSettings(_Strict):
@@ -81,6 +114,9 @@ class SlackSettings(_Strict):
     default_channel: str = "#social-care"
     # label -> channel; rules files can override per brand
     channels: dict[str, str] = Field(default_factory=lambda: {"praise": "#marketing"})
+    # language code -> channel: every posted mention in that language goes there, whatever
+    # its label (the team that reads it), e.g. {ja: "#care-japan"}
+    channels_by_language: dict[str, str] = Field(default_factory=dict)
     oncall_group: str | None = None  # user group id (S0123…) pinged by reminders
     socket_mode: bool = True  # when SLACK_APP_TOKEN is set
     http_port: int = 3000
@@ -91,6 +127,11 @@ class SlackSettings(_Strict):
     history_days: int = 30
     max_text_chars: int = 1500
     timeout: float = 15.0
+
+    @field_validator("channels_by_language")
+    @classmethod
+    def _language_channels(cls, v: dict[str, str]) -> dict[str, str]:
+        return {_language_code(code): channel for code, channel in v.items()}
 
 
 class OutboxSettings(_Strict):

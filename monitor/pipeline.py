@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from monitor.classify.base import Classifier, ClassifierInput
 from monitor.errors import DropMention
+from monitor.language.stage import LanguageStage
 from monitor.models import Batch, Classification, Label, Mention, RuleMatch, TriageItem
 from monitor.replies.base import ReplySuggester
 from monitor.rules.base import Matcher
@@ -53,6 +54,8 @@ class Pipeline:
     picked up without rebuilding the pipeline. `follow_ups(source, mentions)` names the
     fetched mentions that are customers' answers to our replies ({external id: case id}):
     they belong to that case (monitor.followup records them) and are dropped here.
+    `languages` tags each new mention's language before matching and keeps unread languages
+    from confident labels (default: the bundled detector and an English-only classifier).
     """
 
     def __init__(
@@ -64,6 +67,7 @@ class Pipeline:
         suggester: ReplySuggester | None,
         slack: SlackSettings,
         follow_ups: Callable[[str, Sequence[Mention]], Mapping[str, int]] | None = None,
+        languages: LanguageStage | None = None,
     ) -> None:
         self.store = store
         self.follow_ups = follow_ups
@@ -71,6 +75,7 @@ class Pipeline:
         self.classifier = classifier
         self.suggester = suggester
         self.slack = slack
+        self.languages = languages or LanguageStage()
 
     def process(self, source: str, batch: Batch) -> PollStats:
         """Run the batch through every stage and persist it with `batch.next_cursor`.
@@ -79,7 +84,7 @@ class Pipeline:
         stats = PollStats(source=source, fetched=len(batch.mentions) + sum(batch.dropped.values()),
                           requests=batch.requests)
         stats.dropped.update({f"malformed: {k}": v for k, v in batch.dropped.items()})
-        fresh = self._dedupe(source, batch.mentions, stats)
+        fresh = self.languages.tag(self._dedupe(source, batch.mentions, stats))
         stats.new = len(fresh)
         matched = self._match(fresh, stats)
         stats.matched = len(matched)
@@ -155,6 +160,7 @@ class Pipeline:
         return items
 
     def _item(self, mention: Mention, match: RuleMatch, cls: Classification) -> TriageItem:
+        cls = self.languages.guard(mention, cls)
         if match.label_override is not None and match.label_override != cls.label:
             cls = replace(
                 cls,
@@ -166,12 +172,14 @@ class Pipeline:
             )
         reply = self.suggester.suggest(mention, match, cls) if self.suggester else None
         return TriageItem(mention=mention, match=match, classification=cls, reply=reply,
-                          channel=self.route(match, cls.label))
+                          channel=self.route(match, cls.label, lang=mention.lang))
 
-    def route(self, match: RuleMatch, label: Label) -> str | None:
-        """The Slack channel for this label: the brand's routing, else the config's, else the
-        default channel; `other` is stored, never posted."""
+    def route(self, match: RuleMatch, label: Label, *, lang: str | None = None) -> str | None:
+        """The Slack channel for this label: the channel of the mention's language (the team
+        that reads it), else the brand's routing, else the config's, else the default
+        channel; `other` is stored, never posted."""
         if label is Label.OTHER:
             return None
-        return (match.channels.get(label.value) or self.slack.channels.get(label.value)
+        return (self.slack.channels_by_language.get(lang or "")
+                or match.channels.get(label.value) or self.slack.channels.get(label.value)
                 or self.slack.default_channel)

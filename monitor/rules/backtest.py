@@ -18,7 +18,7 @@ ChangeKind = Literal["newly_match", "stop_matching", "change_brand", "change_rul
                      "change_priority", "change_label", "change_channel"]
 KINDS: tuple[ChangeKind, ...] = ("newly_match", "stop_matching", "change_brand", "change_rule",
                                  "change_priority", "change_label", "change_channel")
-Route = Callable[[RuleMatch, Label], "str | None"]
+Route = Callable[[RuleMatch, Label, "str | None"], "str | None"]  # match, label, language
 
 
 class StoredLike(Protocol):
@@ -58,13 +58,14 @@ class BacktestReport:
 
 def router(slack: SlackSettings) -> Route:
     """The channel a label is posted to, as monitor.pipeline.Pipeline.route decides it (the
-    brand's routing, then the config's, then the default; `other` is never posted). A test
-    holds the two to the same answers."""
+    language's channel, the brand's routing, then the config's, then the default; `other` is
+    never posted). A test holds the two to the same answers."""
 
-    def route(match: RuleMatch, label: Label) -> str | None:
+    def route(match: RuleMatch, label: Label, lang: str | None = None) -> str | None:
         if label is Label.OTHER:
             return None
-        return (match.channels.get(label.value) or slack.channels.get(label.value)
+        return (slack.channels_by_language.get(lang or "")
+                or match.channels.get(label.value) or slack.channels.get(label.value)
                 or slack.default_channel)
 
     return route
@@ -109,7 +110,7 @@ def _decisions(item: Any, got: RuleMatch, route: Route | None
     if label.value != old_label:
         out.append(("change_label", old_label, label.value))
     if route is not None and hasattr(item, "channel"):
-        channel = route(got, label)
+        channel = route(got, label, item.mention.lang)
         if channel != item.channel:
             out.append(("change_channel", item.channel, channel))
     return out

@@ -111,11 +111,17 @@ def test(paths: PathsArg = None, rules: RulesOpt = None, config: ConfigOpt = Non
         raise typer.Exit(1)
 
 
-def explanation_json(found: Explanation, text: str) -> dict[str, Any]:
-    """What `rules match --json` prints (a stable shape: tests and scripts rely on it)."""
+def explanation_json(found: Explanation, text: str, *, lang: str | None = None,
+                     lang_confidence: float | None = None) -> dict[str, Any]:
+    """What `rules match --json` prints (a stable shape: tests and scripts rely on it).
+    `lang` is the mention's language as matched; `lang_confidence` the detector's, when it
+    was detected rather than given."""
     m = found.match
     out: dict[str, Any] = {
         "matched": m is not None,
+        "lang": lang,
+        "lang_detected": lang_confidence is not None,
+        "lang_confidence": lang_confidence,
         "brand": m.brand if m else None,
         "rule": m.rule if m else None,
         "terms": list(m.terms) if m else [],
@@ -144,7 +150,8 @@ def match(
     title: Annotated[str | None, typer.Option(help="Title (posts, reviews).")] = None,
     followers: Annotated[int | None, typer.Option(help="Author's follower count.")] = None,
     rating: Annotated[int | None, typer.Option(help="Review stars.")] = None,
-    lang: Annotated[str | None, typer.Option(help="Language code.")] = None,
+    lang: Annotated[str | None, typer.Option(
+        help="Language code (default: detected from the text, as the daemon does).")] = None,
     subreddit: Annotated[str | None, typer.Option(help="Subreddit.")] = None,
     brand: Annotated[str | None, typer.Option(help="Brand set by a review source.")] = None,
     retweet: Annotated[bool, typer.Option("--retweet", help="The post is a retweet.")] = False,
@@ -162,12 +169,34 @@ def match(
         lang=lang, rating=rating, brand=brand, is_retweet=retweet, is_quote=quote,
         extra={"subreddit": subreddit} if subreddit else {},
     )
+    if lang is None:  # what the daemon would find; a language given is taken as it is
+        from monitor.language.tagging import LanguageTagger
+
+        mention = LanguageTagger().tag(mention)
+    from monitor.language.tagging import DETECTED
+
+    confidence = mention.extra.get(DETECTED)
     found = ruleset.explain(mention)
     if as_json:
-        typer.echo(json.dumps(explanation_json(found, mention.full_text), ensure_ascii=False))
+        typer.echo(json.dumps(explanation_json(found, mention.full_text, lang=mention.lang,
+                                               lang_confidence=confidence),
+                              ensure_ascii=False))
     else:
+        _print_language(mention.lang, confidence)
         _print_explanation(found, mention.full_text)
     # "no match" is an answer, not an error: exit 0 either way (errors exit non-zero)
+
+
+def _print_language(lang: str | None, confidence: float | None) -> None:
+    from monitor.language.names import language_name
+
+    if lang is None:
+        typer.echo(msg.MATCH_LANG_NONE)
+    elif confidence is None:
+        typer.echo(msg.MATCH_LANG_GIVEN.format(name=language_name(lang), code=lang))
+    else:
+        typer.echo(msg.MATCH_LANG_DETECTED.format(name=language_name(lang), code=lang,
+                                                  confidence=confidence))
 
 
 def _print_explanation(found: Explanation, text: str) -> None:

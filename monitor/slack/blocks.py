@@ -7,7 +7,10 @@ from datetime import datetime
 from typing import Any
 
 from connectors.registry import source_title
-from monitor.models import LABELS, Status
+from monitor.language.names import language_name
+from monitor.language.policy import unread
+from monitor.language.tagging import DETECTED
+from monitor.models import LABELS, Mention, Status
 from monitor.readmodels import Case, CaseView, StoredMention
 from monitor.slack import copy, reply_blocks
 from monitor.slack.text import (
@@ -148,16 +151,31 @@ def _context(case: Case, stored: StoredMention) -> list[str]:
     # the classifier's first reason restates "<label> <score>", which the line already shows
     why = [r for r in stored.reasons if not _SCORE_ONLY.match(r)]
     reasons = "; ".join(fit(r, CONTEXT_TEXT // 3 - 2)[0] for r in why[:3])
-    conf = f"{copy.LABEL_TITLE.get(stored.label, stored.label)} {stored.confidence:.0%}"
+    conf = copy.LABEL_TITLE.get(stored.label, stored.label)
+    if not unread(stored.model):  # a label the model did not give has no model confidence
+        conf += f" {stored.confidence:.0%}"
     if case.label != stored.label:
         conf += f" (changed to {case.label})"
     context = [fit(conf, CONTEXT_TEXT)[0]] + ([reasons] if reasons else [])
     if stored.uncertain:
         context.append(copy.UNCERTAIN)
+    language = _language(stored.mention)
+    if language:
+        context.append(language)
     if stored.priority_reasons:
         shown = [fit(r, 64)[0] for r in stored.priority_reasons[:4]]
         context.append("priority: " + ", ".join(shown))
     return context
+
+
+def _language(mention: Mention) -> str | None:
+    """"🌐 Japanese (detected)" for a mention in a known language other than English."""
+    code = (mention.lang or "").split("-")[0].lower()
+    if not code or code == "en":
+        return None
+    how = copy.LANGUAGE_DETECTED if DETECTED in mention.extra else \
+        copy.LANGUAGE_TAGGED.format(platform=escape(source_title(mention.source)))
+    return copy.LANGUAGE_LINE.format(language=fit(language_name(code), NAME_CHARS)[0], how=how)
 
 
 def _button(text: str, action_id: str, case: Case, style: str | None = None

@@ -50,7 +50,8 @@ def _unreachable(client: WebClient, e: OSError) -> Finding:
 
 def routed_channels(settings: Settings) -> list[str]:
     """Every channel a case may be posted to: the config's and the rules files' routing."""
-    channels = [settings.slack.default_channel, *settings.slack.channels.values()]
+    channels = [settings.slack.default_channel, *settings.slack.channels.values(),
+                *settings.slack.channels_by_language.values()]
     try:
         from monitor.rules.loader import load_rules
 

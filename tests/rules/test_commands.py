@@ -119,8 +119,9 @@ def test_match__json_no_rule(rules_dir: Path) -> None:
 def test_match__human_output(rules_dir: Path) -> None:
     result = runner.invoke(app, ["match", "--rules", str(rules_dir), "--text", "acme", "--retweet"])
     assert result.exit_code == 0
-    assert result.stdout.splitlines() == ["no match: excluded: retweet",
-                                          "  acme: excluded by retweets are excluded"]
+    assert result.stdout.splitlines() == [
+        "language: not detected (too short or ambiguous); no lang: filter matches it",
+        "no match: excluded: retweet", "  acme: excluded by retweets are excluded"]
     result = runner.invoke(app, ["match", "--rules", str(rules_dir), "--text", "hi acme"])
     assert result.exit_code == 0
     assert "brand: acme" in result.stdout and "term acme: 'acme' at 3-7" in result.stdout
