@@ -168,7 +168,8 @@ def build_app(settings: Settings, *, secrets: Secrets | None = None,
                           slack=settings.slack, owner=replica,
                           lease_seconds=settings.fleet.lease_seconds)
     replies = ReplyWorker(store=store, publishing=publishing, settings=settings.outbox,
-                          notify=notice_row, owner=replica)
+                          notify=notice_row, owner=replica,
+                          lease_seconds=settings.fleet.lease_seconds)
     return App(settings=settings, secrets=secrets, store=store, rules=rules,
                classifier=classifier, pipeline=pipeline, delivery=delivery, outbox=outbox,
                publishing=publishing, replies=replies, follow_up=follow_up,

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from monitor.backoff import backoff_delay
 from monitor.clock import utcnow
 from monitor.errors import PublishAuthError, PublishError, PublishRateLimited, PublishRejected
+from monitor.redact import MAX_STORED, redact
 from monitor.replies import flow
 from monitor.replies.flow import ReplyState
 from monitor.replies.notices import AUTH, NOT_SET_UP, UNCONFIRMED, Notice, Notify, Outcome
@@ -35,8 +36,11 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 # Longer than any publisher request can take, so a live process is never raced for its row:
-# a row left 'sending' by a dead process is looked up once its lease has expired.
+# a row left 'sending' by a dead process is looked up once its lease has expired. With
+# `lease_seconds` (fleet.lease_seconds) the lease is that, but never under LEASE_CALLS requests
+# of the slowest publisher's timeout (a delivery may look up, post and read back).
 LEASE = timedelta(minutes=5)
+LEASE_CALLS = 4
 # find(since=…) starts this long before the row was queued (clocks differ a little).
 CLOCK_SLACK = timedelta(minutes=2)
 
@@ -50,6 +54,16 @@ class ReplyStats:
     failed: int = 0
 
 
+def lease_for(publishing: Publishing, lease_seconds: float | None) -> timedelta:
+    """How long a leased reply row stays this process's: LEASE by default; with a fleet's
+    `lease_seconds`, that but at least LEASE_CALLS of the slowest publisher's timeout."""
+    if not lease_seconds:
+        return LEASE
+    timeouts = [float(getattr(getattr(p, "options", None), "timeout", 0) or 0)
+                for p in publishing.publishers.values()]
+    return timedelta(seconds=max(lease_seconds, LEASE_CALLS * max(timeouts, default=0)))
+
+
 class _Unsure(Exception):  # internal signal: the lookup did not answer, the row stays unknown
     pass
 
@@ -60,9 +74,10 @@ class ReplyWorker:
 
     def __init__(self, *, store: Store, publishing: Publishing, settings: OutboxSettings,
                  notify: Notify = _no_notices, rng: random.Random | None = None,
-                 owner: str | None = None) -> None:
+                 owner: str | None = None, lease_seconds: float | None = None) -> None:
         self.store = store
         self.owner = owner  # this replica: the rows it leases carry its name
+        self.lease = lease_for(publishing, lease_seconds)
         self.publishing = publishing
         self.settings = settings
         self.notify = notify
@@ -73,13 +88,13 @@ class ReplyWorker:
         """Deliver the reply rows that are due. Never raises for a platform's failure."""
         now = now or utcnow()
         stats = ReplyStats()
-        rows = self.store.lease_due(limit=self.settings.batch_size, lease=LEASE, now=now,
+        rows = self.store.lease_due(limit=self.settings.batch_size, lease=self.lease, now=now,
                                     kinds=REPLY_KINDS, owner=self.owner)
         for row in rows:
             # renewed before the platform is called: a row whose lease ran out meanwhile and
             # that another replica took over is that replica's now
             if not self.store.renew_lease(row.id, owner=self.owner,
-                                          until=max(now, utcnow()) + LEASE):
+                                          until=max(now, utcnow()) + self.lease):
                 logger.warning("replies: %s is no longer this replica's; leaving it", row.key,
                                extra={"outbox_key": row.key, "replica": self.owner})
                 continue
@@ -201,6 +216,9 @@ class ReplyWorker:
 
     def _fail(self, row: OutboxEntry, view: CaseView, reason: str, message: str,
               stats: ReplyStats) -> None:
+        # a platform's error text may quote what we sent it (a token): stored, shown in the
+        # case's thread and audited only redacted
+        message = redact(message, limit=MAX_STORED)
         notice = self._notice(Outcome.FAILED, row, view, reason=reason, message=message)
         flow.record_failed(self.store, view.case.id, attempt=notice.attempt, reason=reason,
                            message=message, rows=self._rows(notice))
@@ -213,16 +231,17 @@ class ReplyWorker:
     def _rate_limited(self, row: OutboxEntry, view: CaseView, e: PublishRateLimited,
                       now: datetime, stats: ReplyStats, *, unknown: bool) -> None:
         until = now + timedelta(seconds=max(1.0, e.retry_after))
-        self._paused[row.channel] = (until, str(e))  # the whole account waits, not just this row
+        message = redact(e, limit=MAX_STORED)
+        self._paused[row.channel] = (until, message)  # the whole account waits, not just this row
         attempt = int(row.payload["attempt"])
         told = any(ev.detail.get("attempt") == attempt for ev in
                    self.store.case_events(view.case.id, actions=["reply_rate_limited"]))
         if not told:
             notice = self._notice(Outcome.RATE_LIMITED, row, view, retry_at=until,
-                                  message=str(e))
+                                  message=message)
             flow.record_waiting(self.store, view.case.id, attempt=attempt, retry_at=until,
-                                message=str(e), rows=self._rows(notice))
-        self.store.mark_retry(row.id, error=str(e), at=until, refund_attempt=True,
+                                message=message, rows=self._rows(notice))
+        self.store.mark_retry(row.id, error=message, at=until, refund_attempt=True,
                               maybe_sent=unknown)
         stats.waiting += 1
         logger.warning("replies: %s rate limited until %s", row.channel, until.isoformat(),

@@ -145,7 +145,7 @@ class CaseRow(Base):
     replied_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     reply_url: Mapped[str | None] = mapped_column(Text)
     reply_platform_id: Mapped[str | None] = mapped_column(String(128))
-    reply_error: Mapped[str | None] = mapped_column(Text)  # why the attempt was not posted
+    reply_error: Mapped[str | None] = mapped_column(ErrorText())  # why the attempt was not posted
     # the customer's latest answer after our reply (monitor.followup): shown on the message
     follow_ups: Mapped[int] = mapped_column(Integer, default=0)
     follow_up_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -283,3 +283,41 @@ def test_workers__slack_and_reply_workers_never_lease_each_others_rows(
     worker(store, publisher).run_once()
     assert reply_row(store, case_id).status == "sent"
     assert store.outbox_row("raw:late").status == "pending"  # type: ignore[union-attr]
+
+
+def test_reply_worker__a_platform_error_quoting_a_credential_is_stored_and_shown_redacted(
+        store: Store, publisher: MemoryPublisher) -> None:
+    from monitor import redact
+
+    secret = "x-user-token-SECRET-12345"
+    redact.remember([secret])
+    try:
+        case_id = queued(store)
+        publisher.fail_publish(PublishAuthError("x", f"401: token {secret} was revoked"))
+        assert worker(store, publisher).run_once().failed == 1
+    finally:
+        redact.forget()
+    case = store.get_case(case_id).case  # type: ignore[union-attr]
+    assert case.reply_state == "failed" and "revoked" in (case.reply_error or "")
+    failed = [e for e in store.case_events(case_id) if e.action == "reply_failed"]
+    stored = [case.reply_error or "", str(failed[0].detail), *thread_lines(store, case_id),
+              reply_row(store, case_id).last_error or ""]
+    assert all(secret not in s for s in stored), stored
+    assert all("[redacted]" in s for s in stored[:3])
+
+
+def test_reply_worker__fleet_lease_covers_the_slowest_publishers_calls(
+        store: Store, publisher: MemoryPublisher) -> None:
+    from types import SimpleNamespace
+
+    from monitor.replies.sender import LEASE_CALLS
+
+    slow = SimpleNamespace(options=SimpleNamespace(timeout=45.0))
+    publishing = Publishing({"x": publisher, "reddit": slow})  # type: ignore[dict-item]
+    lease = ReplyWorker(store=store, publishing=publishing, settings=OutboxSettings(),
+                        lease_seconds=60).lease
+    assert lease == timedelta(seconds=LEASE_CALLS * 45.0)
+    fast = Publishing({"x": publisher})
+    assert ReplyWorker(store=store, publishing=fast, settings=OutboxSettings(),
+                       lease_seconds=90).lease == timedelta(seconds=90)
+    assert ReplyWorker(store=store, publishing=fast, settings=OutboxSettings()).lease == LEASE
