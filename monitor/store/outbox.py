@@ -56,10 +56,13 @@ class OutboxMixin:
         case_id: int | None = None,
         thread_key: str | None = None,
         not_before: datetime | None = None,
+        new_key: bool = False,
     ) -> bool:
         """Queue one Slack call under an idempotency key, inside the caller's transaction;
-        False if that key is already queued."""
-        if s.scalar(select(OutboxRow.id).where(OutboxRow.key == key)) is not None:
+        False if that key is already queued. `new_key`: the caller knows no row can hold the
+        key (it names a case created in this transaction), so it is not looked up; the
+        unique key still refuses a duplicate, at the flush."""
+        if not new_key and s.scalar(select(OutboxRow.id).where(OutboxRow.key == key)) is not None:
             return False
         s.add(OutboxRow(key=key, kind=kind, case_id=case_id, channel=channel, payload=payload,
                         thread_key=thread_key, status=PENDING,

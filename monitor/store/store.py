@@ -218,13 +218,14 @@ class Store(CasesMixin, OutboxMixin, ReportQueriesMixin, FollowUpsMixin):
         s.add(EventRow(case_id=case.id, actor="system", action="created",
                        to_status=status.value, at=now,
                        detail={"label": item.label.value, "brand": row.brand}))
-        if case.channel:
+        if case.channel:  # case ids are never reused (no case is deleted): the keys are new
             self._enqueue(s, key=post_key(case.id), kind=OutboxKind.POST,
                           case_id=case.id, channel=case.channel,
-                          payload={"case_id": case.id})
+                          payload={"case_id": case.id}, new_key=True)
             self._enqueue(s, key=history_key(case.id), kind=OutboxKind.HISTORY,
                           case_id=case.id, channel=case.channel,
-                          thread_key=post_key(case.id), payload={"case_id": case.id})
+                          thread_key=post_key(case.id), payload={"case_id": case.id},
+                          new_key=True)
         s.flush()  # a refused row fails here, inside this item's savepoint
         return case.id
 
