@@ -6,7 +6,7 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from monitor.errors import DropMention, QuerySyntaxError
@@ -113,6 +113,7 @@ def test_near__agrees_with_word_positions(query: str, text_words: list[str]) -> 
 def test_prefilter__never_hides_a_match(tree: Node, text: str) -> None:
     query = to_text(tree)
     m = mention(text + " alpha")
+    assume(not m.text.startswith("RT @"))  # a retweet is excluded by design, whatever matches
     direct = evaluate(parse_query(query), Context(m))
     try:
         one_query(query).match(m)
