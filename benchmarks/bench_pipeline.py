@@ -1,82 +1,118 @@
-"""End-to-end pipeline throughput: mentions/s through dedupe, rules, model, replies, SQLite.
+"""Pipeline vs raw encoder in one process: texts/s of each stage, their ratios and peak RSS.
 
-Prints figures; it is not a test. Usage: python benchmarks/bench_pipeline.py [N]
+Prints figures; it is not a test. Usage:
+
+    PYTHONPATH=. .venv/bin/python benchmarks/bench_pipeline.py [--n 400] [--poll 100]
+
+The pipeline is built by the daemon's own `build_app` (SQLite in a temp dir, rules/ and the
+knowledge base replies on); the mentions are real-shaped (benchmarks/mentions.py): tweets,
+Reddit threads and long store reviews. Each figure runs on the same texts.
 """
 
 from __future__ import annotations
 
-import random
+import argparse
 import resource
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime, timedelta
+from collections import Counter
 from pathlib import Path
 
-from monitor.classify import build_classifier
-from monitor.config import load_settings
-from monitor.models import Author, Batch, Mention
-from monitor.pipeline import Pipeline
-from monitor.replies.templates import TemplateSuggester
-from monitor.rules.watcher import RulesWatcher
-from monitor.store import Store
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "benchmarks"))
 
-REPO = Path(__file__).resolve().parents[1]
-PHRASES = [
-    "@parcelly my parcel is three days late, tracking hasn't moved",
-    "does the Lumo app support Apple Pay?",
-    "Brewbird's new Ethiopian roast is incredible, thank you",
-    "parcel arrived fine from my mum, no courier drama",
-    "Lumo Bank froze my card and nobody answers the chat",
-    "can I pause my brewbird subscription for a month?",
-    "the lumo lamp in my hallway finally died",
-    "Parcelly driver left it in the rain AGAIN",
-]
+from mentions import make  # noqa: E402
+
+from monitor.classify.base import ClassifierInput  # noqa: E402
+from monitor.models import Batch, Mention  # noqa: E402
 
 
-def mentions(n: int, seed: int = 7) -> list[Mention]:
-    rng = random.Random(seed)
-    start = datetime(2026, 11, 1, tzinfo=UTC)
-    return [
-        Mention(source="x", external_id=str(10_000_000 + i),
-                text=f"{rng.choice(PHRASES)} #{i}", created_at=start + timedelta(seconds=i),
-                author=Author(handle=f"user{rng.randrange(5000)}", followers=rng.randrange(10**5)))
-        for i in range(n)
-    ]
+def peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def raw_encoder_rate(texts: list[str], batch_size: int) -> float:
+    """Texts/s of the packaged MiniLM alone: tokenize, forward, mean-pool (length-sorted
+    batches, as the classifier runs them)."""
+    import torch
+
+    from monitor.classify.model import encoder_dir, load_pretrained, mean_pool
+
+    tokenizer, model = load_pretrained(encoder_dir())
+    order = sorted(texts, key=len)
+    began = time.perf_counter()
+    with torch.inference_mode():
+        for i in range(0, len(order), batch_size):
+            enc = tokenizer(order[i:i + batch_size], padding=True, truncation=True,
+                            max_length=256, return_tensors="pt")
+            out = model(input_ids=enc["input_ids"], attention_mask=enc["attention_mask"])
+            mean_pool(out.last_hidden_state, enc["attention_mask"])
+    return len(texts) / (time.perf_counter() - began)
+
+
+def run_pipeline(app: object, items: list[Mention], poll: int) -> tuple[float, Counter[str]]:
+    by_source: dict[str, list[Mention]] = {}
+    for m in items:
+        by_source.setdefault(m.source, []).append(m)
+    labels: Counter[str] = Counter()
+    began = time.perf_counter()
+    for source, ms in by_source.items():
+        for i in range(0, len(ms), poll):
+            stats = app.pipeline.process(  # type: ignore[attr-defined]
+                source, Batch(mentions=tuple(ms[i:i + poll]), next_cursor=str(i)))
+            labels.update(stats.labels)
+    return len(items) / (time.perf_counter() - began), labels
 
 
 def main() -> None:
-    n = int(sys.argv[1]) if len(sys.argv) > 1 else 2000
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=400)
+    parser.add_argument("--poll", type=int, default=100, help="mentions per poll")
+    args = parser.parse_args()
+
+    from monitor.app import build_app
+    from monitor.config import load_settings
+
+    items = make(args.n)
+    texts = [m.full_text for m in items]
+    words = sorted(len(t.split()) for t in texts)
+    print(f"{len(items)} mentions ({Counter(m.source for m in items)}); words per text: median "
+          f"{words[len(words) // 2]}, max {words[-1]}, {sum(w > 60 for w in words)} over 60")
     with tempfile.TemporaryDirectory() as tmp:
         settings = load_settings(None, environ={}, overrides={
-            "data_dir": tmp, "rules_dir": str(REPO / "rules")})
-        store = Store.from_settings(settings)
-        rules = RulesWatcher(settings.rules_dir)
-        t0 = time.perf_counter()
-        classifier = build_classifier(settings)
-        load_s = time.perf_counter() - t0
-        pipeline = Pipeline(store=store, rules=rules.current, classifier=classifier,
-                            suggester=TemplateSuggester(rules.current().reply_templates),
-                            slack=settings.slack)
-        items = mentions(n)
-        t0 = time.perf_counter()
-        stored = 0
-        for i in range(0, n, 100):  # polls of 100, like a busy source
-            stats = pipeline.process("x", Batch(mentions=tuple(items[i:i + 100]),
-                                                next_cursor=str(i)))
-            stored += stats.stored
-        secs = time.perf_counter() - t0
-        t0 = time.perf_counter()
-        again = pipeline.process("x", Batch(mentions=tuple(items[:1000]), next_cursor="x"))
-        dedupe_s = time.perf_counter() - t0
-        rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        print(f"classifier load: {load_s:.1f}s")
-        print(f"pipeline: {n} mentions in {secs:.1f}s = {n / secs:.0f} mentions/s "
-              f"({stored} matched and stored, batches of 100)")
-        print(f"dedupe of 1000 already-stored mentions: {dedupe_s * 1000:.0f} ms "
-              f"(dropped {again.dropped.get('seen', 0)})")
-        print(f"peak RSS: {rss_mb:.0f} MB")
-        store.close()
+            "data_dir": tmp, "rules_dir": str(ROOT / "rules"), "log_level": "WARNING"})
+        began = time.perf_counter()
+        app = build_app(settings)
+        build_s = time.perf_counter() - began
+        began = time.perf_counter()
+        run_pipeline(app, make(12, seed=99), args.poll)  # loads the model(s), warms the KB
+        warm_s = time.perf_counter() - began
+        pipe_rate, labels = run_pipeline(app, items, args.poll)
+        pipe_rss = peak_mb()
+        clf = app.classifier
+        inputs = [ClassifierInput(text=m.full_text, rating=m.rating, source=m.source)
+                  for m in items]
+        began = time.perf_counter()
+        clf.classify(inputs)
+        reasons_rate = len(items) / (time.perf_counter() - began)
+        explain = getattr(clf, "explain", None)
+        clf.explain = False  # type: ignore[attr-defined]
+        began = time.perf_counter()
+        clf.classify(inputs)
+        plain_rate = len(items) / (time.perf_counter() - began)
+        clf.explain = explain  # type: ignore[attr-defined]
+        raw_rate = raw_encoder_rate(texts, settings.classifier.batch_size)
+        app.close()
+    print(f"build_app {build_s:.1f}s; first poll (model load, KB index) {warm_s:.1f}s")
+    print(f"labels: {dict(labels)}")
+    print(f"{'stage':<34} {'texts/s':>8} {'vs encoder':>10}")
+    for name, rate in [("raw encoder (MiniLM, torch)", raw_rate),
+                       ("classifier, no reasons", plain_rate),
+                       ("classifier with reasons", reasons_rate),
+                       ("pipeline (build_app, KB, SQLite)", pipe_rate)]:
+        print(f"{name:<34} {rate:>8.1f} {rate / raw_rate:>9.1%}")
+    print(f"peak RSS after the pipeline run: {pipe_rss:.0f} MB; at the end: {peak_mb():.0f} MB")
 
 
 if __name__ == "__main__":
