@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
+from monitor.classify.builtin import BuiltinClassifier
 from monitor.replies.evaluate import calibrate, load_items, metrics, score
 from monitor.replies.knowledge import KnowledgeBase, load_brand
 from monitor.replies.retrieval import (
@@ -95,3 +97,61 @@ def test_cache__a_corrupt_file_is_recomputed(tmp_path: Path) -> None:
     (tmp_path / f"{key}.npy").write_bytes(b"not numpy")
     vecs = cache.vectors(embedder, ["a question"])
     assert vecs.shape == (1, 512) and embedder.calls == [["a question"]]
+
+
+class ReleasingEmbedder(WordsEmbedder):
+    """Counts how often the retriever frees it (the packaged encoder does, to save memory)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.released = 0
+
+    def release(self) -> None:
+        self.released += 1
+
+
+def _kb(tmp_path: Path) -> KnowledgeBase:
+    (tmp_path / "kb").mkdir(exist_ok=True)
+    (tmp_path / "kb" / "a.yaml").write_text(
+        "- {id: oat, questions: [\"do you have oat milk?\"], answer: \"we do\"}\n"
+        "- {id: hours, questions: [\"when do you open?\"], answer: \"at 7\"}\n")
+    return load_brand(tmp_path / "kb", brand="brewbird")
+
+
+def test_retriever__mentions_with_a_vector_are_not_embedded_again(tmp_path: Path) -> None:
+    kb = _kb(tmp_path)
+    embedder = ReleasingEmbedder()
+    r = Retriever(embedder, cache=EmbeddingCache(None))
+    vector = embedder.embed(["when do you open"])[0]
+    embedder.calls.clear()
+    hits = r.rank(kb, "opening hours on sunday?", vector=vector)
+    assert hits[0].entry.id == "hours"
+    assert embedder.calls == [["do you have oat milk?", "when do you open?"]]  # the index only
+    ranked = r.rank_many(kb, ["oat milk?", "when do you open?"], vectors=[None, vector])
+    assert embedder.calls[-1] == ["oat milk?"]  # only the mention without a vector
+    assert [h[0].entry.id for h in ranked] == ["oat", "hours"]
+
+
+def test_retriever__encoder_is_released_after_indexing_only(tmp_path: Path) -> None:
+    kb = _kb(tmp_path)
+    embedder = ReleasingEmbedder()
+    r = Retriever(embedder, cache=EmbeddingCache(None))
+    vector = np.ones(512, dtype=np.float32) / np.sqrt(512)
+    r.rank(kb, "oat milk?", vector=vector)
+    r.rank(kb, "oat milk?", vector=vector)
+    assert embedder.released == 1  # once, after embedding the knowledge base
+
+
+@pytest.mark.slow
+def test_retriever__classifier_vectors_meet_the_measured_floors(
+        bundled: dict[str, KnowledgeBase], retriever: Retriever,
+        classifier: BuiltinClassifier) -> None:
+    """The pipeline's path: each mention's vector comes from the classifier's own pass."""
+    items = load_items()
+    scored = score(items, bundled, retriever, classifier=classifier)
+    m = metrics(scored, DEFAULT_THRESHOLD)
+    assert m.top1 >= TOP1_FLOOR
+    assert m.claimed_correct >= CLAIMED_FLOOR
+    assert m.false_claims <= FALSE_CLAIMS_CEILING
+    assert m.wrong_claims <= 0.1
+    assert abs(calibrate(scored).threshold - DEFAULT_THRESHOLD) <= 0.05
