@@ -17,8 +17,8 @@ from sqlalchemy import insert
 
 from monitor.config import Settings
 from monitor.reports.chart import render_png
-from monitor.reports.commands import compute
 from monitor.reports.digest import build_digest
+from monitor.reports.period import compute
 from monitor.reports.spikes import detect
 from monitor.store import Store
 from monitor.store.tables import CaseRow, EventRow, MentionRow

@@ -3,24 +3,19 @@
 from __future__ import annotations
 
 import logging
-import os
 import re
 from collections import Counter
-from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
-import requests
 from pydantic import BaseModel, ConfigDict, Field
 
-from connectors.base import Connector
 from connectors.dates import parse_iso
-from connectors.http import json_page, make_session, raise_for_response, send
-from connectors.marks import dump_marks, load_marks
-from connectors.options import SourceOptions, validate_settings
-from connectors.targets import merge_targets
+from connectors.http import json_page, raise_for_response, send
+from connectors.options import SourceOptions
+from connectors.targeted import TargetConnector, TargetNotFound, TargetResult
 from monitor.errors import SourceError
-from monitor.models import Author, Batch, Mention, SourceQuery
+from monitor.models import Author, Mention, SourceQuery
 
 logger = logging.getLogger(__name__)
 
@@ -41,11 +36,7 @@ class Settings(SourceOptions):
     max_pages: int = Field(3, ge=1, le=APPLE_MAX_PAGES)
 
 
-class TargetNotFound(SourceError):
-    """One watched app is unknown in one storefront; the others are still polled."""
-
-
-class AppStoreConnector(Connector):
+class AppStoreConnector(TargetConnector[AppTarget]):
     """Polls `{base_url}/{country}/rss/customerreviews/page={n}/id={app}/sortby=mostrecent/json`.
 
     Cursor (JSON): {"apps": {"<app id>:<country>": {"id": newest review id, "at": when seen}}}.
@@ -55,55 +46,25 @@ class AppStoreConnector(Connector):
     """
 
     name: ClassVar[str] = NAME
-    keyword_source: ClassVar[bool] = False
+    settings_model = Settings
+    marks_key = "apps"
+    what = "app"
+    expected = "a numeric app id and a two-letter country"
+    settings: Settings
 
-    def __init__(self, settings: Settings, *, session: requests.Session | None = None) -> None:
-        self.settings = settings
-        self.session = session or make_session(timeout=settings.timeout)
+    def configured(self) -> list[AppTarget]:
+        return self.settings.apps
 
-    @classmethod
-    def from_settings(
-        cls, options: Mapping[str, Any], *, environ: Mapping[str, str] = os.environ
-    ) -> AppStoreConnector:
-        return cls(validate_settings(Settings, options, NAME))
+    def build(self, query: SourceQuery) -> AppTarget:
+        return AppTarget(id=query.query.strip(), country=query.params.get("country") or "us",
+                         brand=query.brand)
 
-    def close(self) -> None:
-        self.session.close()
+    def key(self, target: AppTarget) -> str:
+        return f"{target.id}:{target.country.lower()}"
 
-    def targets(self, queries: Sequence[SourceQuery]) -> dict[str, AppTarget]:
-        """Apps from config and from the brands' rules, one per app id and country."""
-        return merge_targets(
-            self.settings.apps, queries, source=NAME, what="app",
-            expected="a numeric app id and a two-letter country",
-            build=lambda q: AppTarget(id=q.query.strip(), country=q.params.get("country") or "us",
-                                      brand=q.brand),
-            key=lambda app: f"{app.id}:{app.country.lower()}")
-
-    def poll(self, queries: Sequence[SourceQuery], cursor: str | None) -> Batch:
-        marks = load_marks(cursor, "apps", source=NAME)
-        mentions: list[Mention] = []
-        dropped: Counter[str] = Counter()
-        requests_made = 0
-        for key, app in self.targets(queries).items():
-            try:
-                found, mark, n = self._poll_app(app, marks.get(key), dropped)
-            except TargetNotFound as exc:
-                requests_made += 1
-                dropped["app_not_found"] += 1
-                logger.warning("appstore: app %s has no %s storefront (%s); check the app id",
-                               app.id, app.country, exc, extra={"source": NAME, "app": app.id})
-                continue
-            requests_made += n
-            mentions.extend(found)
-            if mark:
-                marks[key] = mark
-        next_cursor = dump_marks(marks, "apps")
-        return Batch(tuple(mentions), next_cursor, dict(dropped), requests_made)
-
-    def _poll_app(
-        self, app: AppTarget, mark: dict[str, Any] | None, dropped: Counter[str]
-    ) -> tuple[list[Mention], dict[str, Any] | None, int]:
-        seen_id = int(mark["id"]) if mark and str(mark.get("id", "")).isdigit() else None
+    def poll_target(self, app: AppTarget, mark: dict[str, Any], dropped: Counter[str]
+                    ) -> TargetResult:
+        seen_id = int(mark["id"]) if str(mark.get("id", "")).isdigit() else None
         out: list[Mention] = []
         last_page = self.settings.max_pages
         page, requests_made, reached, newest_id = 0, 0, False, 0
@@ -138,11 +99,13 @@ class AppStoreConnector(Connector):
                     dropped[str(exc)] += 1
                     logger.warning("appstore: dropped a review of app %s: %s", app.id, exc,
                                    extra={"source": NAME, "app": app.id, "reason": str(exc)})
+        new_mark = None
         if newest_id > (seen_id or 0):
-            mark = {"id": str(newest_id), "at": datetime.now(UTC).isoformat(timespec="seconds")}
+            new_mark = {"id": str(newest_id),
+                        "at": datetime.now(UTC).isoformat(timespec="seconds")}
         logger.debug("appstore: app %s/%s: %d new reviews in %d requests", app.id, app.country,
                      len(out), requests_made, extra={"source": NAME, "app": app.id})
-        return out, mark, requests_made
+        return TargetResult(out, new_mark, requests_made)
 
     def _fetch(self, app: AppTarget, page: int) -> dict[str, Any]:
         url = (f"{self.settings.base_url.rstrip('/')}/{app.country.lower()}/rss/customerreviews"
@@ -150,7 +113,8 @@ class AppStoreConnector(Connector):
         resp = send(self.session, "GET", url, source=NAME, timeout=self.settings.timeout,
                     what=f"app {app.id}")  # proxies and CA bundle from env
         if resp.status_code == 404:
-            raise TargetNotFound(NAME, f"HTTP 404 for app {app.id} in {app.country}")
+            raise TargetNotFound(NAME, f"app {app.id} has no {app.country} storefront "
+                                       "(HTTP 404)")
         raise_for_response(NAME, resp)
         body = json_page(resp, source=NAME, what=f"app {app.id} page {page}",
                          expect=("feed", dict))

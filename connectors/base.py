@@ -7,6 +7,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
+from connectors.options import SourceOptions
 from monitor.models import Batch, SourceQuery
 
 
@@ -27,9 +28,12 @@ class Connector(ABC):
     - A failure of the whole poll raises `SourceError` (`RateLimited` with `retry_after`,
       `SourceAuthError` for 401/403); the daemon backs off. Nothing is half-returned.
     - Every HTTP request has a timeout; every endpoint is configurable (`base_url` etc.).
+    - `settings` is the validated section (the connector's own Settings, extending
+      SourceOptions): the daemon schedules the source by its `interval` and `backoff_max`.
     """
 
     name: ClassVar[str]
+    settings: SourceOptions
     #: True for Reddit/X, which search with each brand's compiled query; False for review
     #: sources, whose `queries` carry target ids (app id, business unit, feed URL) instead.
     keyword_source: ClassVar[bool] = True

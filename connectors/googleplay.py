@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import re
 import ssl
 import threading
 from collections import Counter
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from types import ModuleType
@@ -19,14 +18,13 @@ from urllib.parse import quote
 import requests
 from pydantic import BaseModel, ConfigDict, Field
 
-from connectors.base import Connector
 from connectors.dates import parse_iso
 from connectors.http import make_session, raise_for_response, send
-from connectors.marks import advance_mark, dump_marks, load_marks
-from connectors.options import SourceOptions, validate_settings
-from connectors.targets import merge_targets
+from connectors.marks import advance_mark
+from connectors.options import SourceOptions
+from connectors.targeted import TargetConnector, TargetResult
 from monitor.errors import RateLimited, SourceError
-from monitor.models import Author, Batch, Mention, SourceQuery
+from monitor.models import Author, Mention, SourceQuery
 
 logger = logging.getLogger(__name__)
 
@@ -123,7 +121,7 @@ def _check_payload(body: str) -> None:
         raise SourceError(NAME, "malformed batchexecute response") from exc
 
 
-class GooglePlayConnector(Connector):
+class GooglePlayConnector(TargetConnector[AppTarget]):
     """Newest reviews of each app, paged with the library's continuation token.
 
     Cursor (JSON): {"apps": {"<app>:<lang>:<country>": {"at": iso, "ids": [ids at that time]}}};
@@ -131,49 +129,46 @@ class GooglePlayConnector(Connector):
     """
 
     name: ClassVar[str] = NAME
-    keyword_source: ClassVar[bool] = False
+    settings_model = Settings
+    marks_key = "apps"
+    what = "app"
+    expected = "a package name such as com.example.app"
+    settings: Settings
 
     def __init__(self, settings: Settings, *, session: requests.Session | None = None) -> None:
-        self.settings = settings
-        # the library hard-codes https://play.google.com: the session rewrites it to base_url
-        self.session = session or make_session(timeout=settings.timeout,
-                                               rewrite={PLAY_URL: settings.base_url})
+        super().__init__(settings, session=session)
         self.scraper = load_scraper()
+        self._fetcher = _Fetcher(self.session, settings)
 
     @classmethod
-    def from_settings(
-        cls, options: Mapping[str, Any], *, environ: Mapping[str, str] = os.environ
-    ) -> GooglePlayConnector:
-        return cls(validate_settings(Settings, options, NAME))
+    def make_session(cls, settings: Any) -> requests.Session:
+        # the library hard-codes https://play.google.com: the session rewrites it to base_url
+        return make_session(timeout=settings.timeout, rewrite={PLAY_URL: settings.base_url})
 
-    def close(self) -> None:
-        self.session.close()
+    def configured(self) -> list[AppTarget]:
+        return self.settings.apps
 
-    def targets(self, queries: Sequence[SourceQuery]) -> dict[str, AppTarget]:
-        """Apps from config and from the brands' rules, one per app id, language and country."""
-        return merge_targets(
-            self.settings.apps, queries, source=NAME, what="app",
-            expected="a package name such as com.example.app",
-            build=lambda q: AppTarget(id=q.query.strip(), lang=q.params.get("lang") or "en",
-                                      country=q.params.get("country") or "us", brand=q.brand),
-            key=lambda app: f"{app.id}:{app.lang}:{app.country}".lower())
+    def build(self, query: SourceQuery) -> AppTarget:
+        return AppTarget(id=query.query.strip(), lang=query.params.get("lang") or "en",
+                         country=query.params.get("country") or "us", brand=query.brand)
 
-    def poll(self, queries: Sequence[SourceQuery], cursor: str | None) -> Batch:
-        marks = load_marks(cursor, "apps", source=NAME)
-        fetcher = _Fetcher(self.session, self.settings)
-        mentions: list[Mention] = []
-        dropped: Counter[str] = Counter()
-        with _routed(fetcher):
-            for key, app in self.targets(queries).items():
-                found = self._poll_app(app, marks.get(key) or {}, fetcher, dropped)
-                mentions.extend(found)
-                if found:
-                    marks[key] = advance_mark(marks.get(key) or {}, found)
-        next_cursor = dump_marks(marks, "apps")
-        return Batch(tuple(mentions), next_cursor, dict(dropped), fetcher.requests)
+    def key(self, target: AppTarget) -> str:
+        return f"{target.id}:{target.lang}:{target.country}".lower()
 
-    def _poll_app(self, app: AppTarget, mark: dict[str, Any], fetcher: _Fetcher,
-                  dropped: Counter[str]) -> list[Mention]:
+    @contextmanager
+    def polling(self) -> Iterator[None]:
+        """The library's HTTP goes through this poll's fetcher (it counts the requests)."""
+        self._fetcher = _Fetcher(self.session, self.settings)
+        with _routed(self._fetcher):
+            yield
+
+    def poll_requests(self, counted: int, failed: int) -> int:
+        return self._fetcher.requests  # the fetcher saw every request the library made
+
+    def poll_target(self, app: AppTarget, mark: dict[str, Any], dropped: Counter[str]
+                    ) -> TargetResult:
+        fetcher = self._fetcher
+        fetcher.error = None
         since = parse_iso(mark.get("at"))
         seen = set(mark.get("ids") or ())
         out: list[Mention] = []
@@ -205,7 +200,7 @@ class GooglePlayConnector(Connector):
                 break
         logger.debug("googleplay: %s: %d new reviews", app.id, len(out),
                      extra={"source": NAME, "app": app.id})
-        return out
+        return TargetResult(out, advance_mark(mark, out) if out else None, 0)
 
 
 @contextmanager

@@ -11,7 +11,8 @@ from monitor.errors import ConfigError
 
 
 class SourceOptions(BaseModel):
-    """The keys of every `sources.<name>` section; each connector's Settings extends it.
+    """The keys of every `sources.<name>` section; each connector's Settings extends it and is
+    the one schema of its section, defaults included.
 
     The daemon schedules the source every `interval` seconds when `enabled`, and backs off up
     to `backoff_max` seconds while it fails; `timeout` bounds every request. A source overrides
@@ -19,10 +20,23 @@ class SourceOptions(BaseModel):
     """
 
     model_config = ConfigDict(extra="forbid")
-    enabled: bool = True
-    interval: float = 900.0
+    enabled: bool = False
+    interval: float = Field(900.0, gt=0)
     timeout: float = Field(20.0, gt=0)
-    backoff_max: float = 3600.0
+    backoff_max: float = Field(3600.0, gt=0)
+
+
+class _Common(SourceOptions):
+    model_config = ConfigDict(extra="ignore")
+
+
+def common_options(section: Any, name: str) -> SourceOptions:
+    """The shared keys of a `sources.<name>` section, checked; the connector's own keys are
+    left to its Settings. (Only `enabled` is meaningful here: defaults such as `interval` belong
+    to the connector — read them from the built connector.)"""
+    if not isinstance(section, Mapping):
+        raise ConfigError("must be a mapping of keys", key=f"sources.{name}")
+    return validate_settings(_Common, section, name)
 
 
 def validate_settings(model: type[BaseModel], options: Mapping[str, Any], name: str) -> Any:

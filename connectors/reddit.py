@@ -31,7 +31,7 @@ SEARCH_PATH = "r/all/search/"  # site-wide search, as praw spells it
 
 
 class Settings(SourceOptions):
-    interval: float = 300.0
+    interval: float = Field(300.0, gt=0)
     subreddits: list[str] = Field(default_factory=list)
     search: bool = True  # site-wide search with each brand's query
     comments: bool = True  # also poll /r/<sub>/comments

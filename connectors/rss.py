@@ -7,9 +7,8 @@ import hashlib
 import io
 import json
 import logging
-import os
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, ClassVar
@@ -17,15 +16,13 @@ from typing import Any, ClassVar
 import requests
 from pydantic import BaseModel, ConfigDict, Field
 
-from connectors.base import Connector
 from connectors.dates import parse_iso
 from connectors.html import html_to_text
-from connectors.http import make_session, raise_for_response, send
-from connectors.marks import dump_marks, load_marks
-from connectors.options import SourceOptions, validate_settings
-from connectors.targets import merge_targets
+from connectors.http import raise_for_response, send
+from connectors.options import SourceOptions
+from connectors.targeted import TargetConnector, TargetNotFound, TargetResult
 from monitor.errors import SourceError
-from monitor.models import Author, Batch, Mention, SourceQuery
+from monitor.models import Author, Mention, SourceQuery
 
 logger = logging.getLogger(__name__)
 
@@ -42,7 +39,7 @@ class FeedTarget(BaseModel):
 
 
 class Settings(SourceOptions):
-    interval: float = 600.0
+    interval: float = Field(600.0, gt=0)
     feeds: list[FeedTarget] = Field(default_factory=list)
     remember: int = Field(500, ge=10, le=5000, description="seen item ids kept per feed")
 
@@ -60,7 +57,7 @@ class Item:
     lang: str | None = None
 
 
-class FeedConnector(Connector):
+class FeedConnector(TargetConnector[FeedTarget]):
     """Polls each feed URL with If-None-Match / If-Modified-Since and returns unseen items.
 
     Cursor (JSON): {"feeds": {url: {"etag", "modified", "seen": [[id digest, epoch], ...],
@@ -70,68 +67,34 @@ class FeedConnector(Connector):
     """
 
     name: ClassVar[str] = NAME
-    keyword_source: ClassVar[bool] = False
+    settings_model = Settings
+    parallel = 4  # feeds live on unrelated hosts: one slow feed must not hold the others
+    marks_key = "feeds"
+    what = "feed"
+    expected = "an http(s) URL"
+    settings: Settings
 
-    def __init__(self, settings: Settings, *, session: requests.Session | None = None) -> None:
-        self.settings = settings
-        self.session = session or make_session(timeout=settings.timeout)
+    def configured(self) -> list[FeedTarget]:
+        return self.settings.feeds
 
-    @classmethod
-    def from_settings(
-        cls, options: Mapping[str, Any], *, environ: Mapping[str, str] = os.environ
-    ) -> FeedConnector:
-        return cls(validate_settings(Settings, options, NAME))
+    def build(self, query: SourceQuery) -> FeedTarget:
+        return FeedTarget(url=query.query.strip(), brand=query.brand)
 
-    def close(self) -> None:
-        self.session.close()
+    def key(self, target: FeedTarget) -> str:
+        return target.url
 
-    def targets(self, queries: Sequence[SourceQuery]) -> dict[str, FeedTarget]:
-        """Feeds from config and from the brands' rules, one per URL."""
-        return merge_targets(
-            self.settings.feeds, queries, source=NAME, what="feed", expected="an http(s) URL",
-            build=lambda q: FeedTarget(url=q.query.strip(), brand=q.brand),
-            key=lambda feed: feed.url)
-
-    def poll(self, queries: Sequence[SourceQuery], cursor: str | None) -> Batch:
-        states = load_marks(cursor, "feeds", source=NAME)
-        mentions: list[Mention] = []
-        dropped: Counter[str] = Counter()
-        now = datetime.now(UTC)
-        targets = self.targets(queries)
-        failures: list[SourceError] = []
-        for url, feed in targets.items():
-            state = states.get(url) or {}
-            try:
-                found, new_state = self._poll_feed(feed, state, now, dropped)
-            except SourceError as exc:
-                # feeds live on unrelated hosts: one dead blog must not stall the others; its
-                # state is untouched, so it is retried next poll
-                failures.append(exc)
-                logger.warning("rss: feed %s failed: %s", url, exc,
-                               extra={"source": NAME, "feed": url})
-                continue
-            mentions.extend(found)
-            if new_state is not None:
-                states[url] = new_state
-        if failures and len(failures) == len(targets):
-            raise failures[0]  # nothing worked: the daemon backs off
-        dropped.update({"feed_failed": len(failures)} if failures else {})
-        next_cursor = dump_marks(states, "feeds")
-        return Batch(tuple(mentions), next_cursor, dict(dropped), len(targets))
-
-    def _poll_feed(self, feed: FeedTarget, state: Mapping[str, Any], now: datetime,
-                   dropped: Counter[str]) -> tuple[list[Mention], dict[str, Any] | None]:
+    def poll_target(self, feed: FeedTarget, state: dict[str, Any], dropped: Counter[str]
+                    ) -> TargetResult:
         resp = self._fetch(feed.url, state)
         if resp is None:  # 304 Not Modified
-            return [], None
+            return TargetResult([], None, 1)
         if resp.status_code in (404, 410):
-            dropped["feed_not_found"] += 1
-            logger.warning("rss: feed %s answered HTTP %d; check the URL", feed.url,
-                           resp.status_code, extra={"source": NAME, "feed": feed.url})
-            return [], None
-        found, new_state = self._new_items(feed, parse_feed(resp, feed.url), state, now, dropped)
+            raise TargetNotFound(NAME, f"feed {feed.url} answered HTTP {resp.status_code}; "
+                                       "check the URL")
+        found, new_state = self._new_items(feed, parse_feed(resp, feed.url), state,
+                                           datetime.now(UTC), dropped)
         new_state.update(_validators(resp))
-        return found, new_state
+        return TargetResult(found, new_state, 1)
 
     def _fetch(self, url: str, state: Mapping[str, Any]) -> requests.Response | None:
         headers = {"Accept": ACCEPT}

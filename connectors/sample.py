@@ -22,13 +22,15 @@ from pydantic import (
 )
 
 from connectors.base import Connector
-from monitor.errors import ConfigError, SourceError
+from connectors.options import SourceOptions, validate_settings
+from connectors.registry import REVIEW_SOURCES
+from monitor import safeyaml
+from monitor.errors import ConfigError, SourceError, YamlError
 from monitor.models import Author, Batch, Mention, SourceQuery
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_RESOURCE = ("monitor.demo", "samples.yaml")
-REVIEW_SOURCES = frozenset({"appstore", "googleplay", "trustpilot"})
 PROFILE_URLS = {"x": "https://x.com/{}", "reddit": "https://www.reddit.com/user/{}"}
 
 
@@ -93,8 +95,8 @@ def default_path() -> Any:
 def _at_line(text: str, index: int) -> str:
     """' (line N)' where item `index` of a samples file starts; only computed for errors."""
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError:
+        node = safeyaml.compose(text)
+    except YamlError:
         return ""
     if isinstance(node, yaml.MappingNode):
         node = next((v for k, v in node.value if k.value == "items"), None)
@@ -113,17 +115,13 @@ def load_samples(path: str | os.PathLike[str] | Any | None = None) -> list[Sampl
     if isinstance(source, str | os.PathLike):
         source = Path(source)
     try:
-        text = source.read_text(encoding="utf-8")
+        text = safeyaml.decode(source.read_bytes())
+        data = safeyaml.load(text)
     except OSError as exc:
         raise ConfigError(f"cannot read samples file: {exc.strerror or exc}",
                           key="sources.sample.path", path=where) from exc
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = f" at line {mark.line + 1}" if mark is not None else ""
-        problem = getattr(exc, "problem", None) or "syntax error"
-        raise ConfigError(f"invalid YAML{line}: {problem}", path=where) from exc
+    except YamlError as exc:  # syntax, not UTF-8, too deep, an alias bomb: one line
+        raise ConfigError(str(exc), path=where) from None
     raw = data.get("items") if isinstance(data, dict) else data
     if not isinstance(raw, list):
         raise ConfigError("expected a list of items (or a mapping with an `items` list)",
@@ -150,6 +148,19 @@ def load_samples(path: str | os.PathLike[str] | Any | None = None) -> list[Sampl
             )
         items.append(item)
     return items
+
+
+class Settings(SourceOptions):
+    path: str | None = None  # a samples file (default: the bundled one)
+    rounds: int | None = Field(None, ge=1)  # stop after this many rounds
+    interval: float = Field(300.0, gt=0)
+
+    @field_validator("rounds", mode="before")
+    @classmethod
+    def _whole(cls, v: Any) -> Any:
+        if isinstance(v, (bool, float)):
+            raise ValueError(f"expected a whole number of rounds >= 1, got {v!r}")
+        return v
 
 
 class _Dropped(Exception):
@@ -179,7 +190,9 @@ class SampleConnector(Connector):
         *,
         rounds: int | None = None,
         clock: Callable[[], datetime] | None = None,
+        settings: Settings | None = None,
     ) -> None:
+        self.settings = settings or Settings(rounds=rounds)
         self.items = tuple(items)
         last = max((item.round for item in self.items), default=0)
         self.last_round = min(last, rounds) if rounds is not None else last
@@ -189,20 +202,12 @@ class SampleConnector(Connector):
     def from_settings(
         cls, options: Mapping[str, Any], *, environ: Mapping[str, str] = os.environ
     ) -> SampleConnector:
-        path = options.get("path") or None
-        if path is not None and not isinstance(path, str | os.PathLike):
-            raise ConfigError("expected a file path", key="sources.sample.path")
-        rounds = options.get("rounds")
-        if isinstance(rounds, str) and rounds.strip().isdigit():
-            rounds = int(rounds)  # from BRAND_MONITOR_SOURCES__SAMPLE__ROUNDS
-        if rounds is not None and (isinstance(rounds, bool) or not isinstance(rounds, int)
-                                   or rounds < 1):
-            raise ConfigError(f"expected a whole number of rounds >= 1, got {rounds!r}",
-                              key="sources.sample.rounds")
+        settings = validate_settings(Settings, options, "sample")
+        path = settings.path or None
         items = load_samples(Path(path).expanduser() if path is not None else None)
         logger.debug("sample: %d items in %d rounds", len(items),
                      max((i.round for i in items), default=0))
-        return cls(items, rounds=rounds)
+        return cls(items, rounds=settings.rounds, settings=settings)
 
     def poll(self, queries: Sequence[SourceQuery], cursor: str | None) -> Batch:
         done = self._parse_cursor(cursor)

@@ -5,20 +5,19 @@ from __future__ import annotations
 import logging
 import os
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
 import requests
 from pydantic import BaseModel, ConfigDict, Field
 
-from connectors.base import Connector
 from connectors.dates import parse_iso
-from connectors.http import json_page, make_session, raise_for_response, send
-from connectors.marks import advance_mark, dump_marks, load_marks
+from connectors.http import json_page, raise_for_response, send
+from connectors.marks import advance_mark
 from connectors.options import SourceOptions, validate_settings
-from connectors.targets import merge_targets
-from monitor.errors import NotConfigured, SourceError
-from monitor.models import Author, Batch, Mention, SourceQuery
+from connectors.targeted import TargetConnector, TargetNotFound, TargetResult
+from monitor.errors import NotConfigured
+from monitor.models import Author, Mention, SourceQuery
 
 logger = logging.getLogger(__name__)
 
@@ -40,11 +39,7 @@ class Settings(SourceOptions):
     max_pages: int = Field(3, ge=1, le=100)
 
 
-class UnitNotFound(SourceError):
-    """One watched business unit does not exist; the others are still polled."""
-
-
-class TrustpilotConnector(Connector):
+class TrustpilotConnector(TargetConnector[BusinessUnit]):
     """GET {base_url}/v1/business-units/{id}/reviews?orderBy=createdat.desc&perPage=&page=.
 
     The API key goes in the `apikey` header, never in the URL, so it cannot leak into logs,
@@ -53,12 +48,15 @@ class TrustpilotConnector(Connector):
     """
 
     name: ClassVar[str] = NAME
-    keyword_source: ClassVar[bool] = False
+    settings_model = Settings
+    marks_key = "units"
+    what = "business unit"
+    expected = "a business unit id (letters and digits)"
+    settings: Settings
 
     def __init__(self, settings: Settings, *, api_key: str,
                  session: requests.Session | None = None) -> None:
-        self.settings = settings
-        self.session = session or make_session(timeout=settings.timeout)
+        super().__init__(settings, session=session)
         self.session.headers["apikey"] = api_key
 
     @classmethod
@@ -71,41 +69,17 @@ class TrustpilotConnector(Connector):
             raise NotConfigured(f"{KEY_ENV} is not set (a Trustpilot API key is required)")
         return cls(settings, api_key=key)
 
-    def close(self) -> None:
-        self.session.close()
+    def configured(self) -> list[BusinessUnit]:
+        return self.settings.business_units
 
-    def targets(self, queries: Sequence[SourceQuery]) -> dict[str, BusinessUnit]:
-        """Business units from config and from the brands' rules, one per id."""
-        return merge_targets(
-            self.settings.business_units, queries, source=NAME, what="business unit",
-            expected="a business unit id (letters and digits)",
-            build=lambda q: BusinessUnit(id=q.query.strip(), brand=q.brand),
-            key=lambda unit: unit.id)
+    def build(self, query: SourceQuery) -> BusinessUnit:
+        return BusinessUnit(id=query.query.strip(), brand=query.brand)
 
-    def poll(self, queries: Sequence[SourceQuery], cursor: str | None) -> Batch:
-        marks = load_marks(cursor, "units", source=NAME)
-        mentions: list[Mention] = []
-        dropped: Counter[str] = Counter()
-        requests_made = 0
-        for unit_id, unit in self.targets(queries).items():
-            mark = marks.get(unit_id) or {}
-            try:
-                found, n = self._poll_unit(unit, mark, dropped)
-            except UnitNotFound as exc:
-                requests_made += 1
-                dropped["business_unit_not_found"] += 1
-                logger.warning("trustpilot: %s; check the business unit id", exc,
-                               extra={"source": NAME, "business_unit": unit_id})
-                continue
-            requests_made += n
-            mentions.extend(found)
-            if found:
-                marks[unit_id] = advance_mark(mark, found)
-        next_cursor = dump_marks(marks, "units")
-        return Batch(tuple(mentions), next_cursor, dict(dropped), requests_made)
+    def key(self, target: BusinessUnit) -> str:
+        return target.id
 
-    def _poll_unit(self, unit: BusinessUnit, mark: dict[str, Any],
-                   dropped: Counter[str]) -> tuple[list[Mention], int]:
+    def poll_target(self, unit: BusinessUnit, mark: dict[str, Any], dropped: Counter[str]
+                    ) -> TargetResult:
         since = parse_iso(mark.get("at"))
         seen = set(mark.get("ids") or ())
         out: list[Mention] = []
@@ -130,7 +104,7 @@ class TrustpilotConnector(Connector):
                 break
         logger.debug("trustpilot: %s: %d new reviews in %d requests", unit.id, len(out), page,
                      extra={"source": NAME, "business_unit": unit.id})
-        return out, page
+        return TargetResult(out, advance_mark(mark, out) if out else None, page)
 
     def _fetch(self, unit: BusinessUnit, page: int) -> dict[str, Any]:
         url = f"{self.settings.base_url.rstrip('/')}/v1/business-units/{unit.id}/reviews"
@@ -139,7 +113,7 @@ class TrustpilotConnector(Connector):
         resp = send(self.session, "GET", url, source=NAME, timeout=self.settings.timeout,
                     what=f"business unit {unit.id}", params=params)
         if resp.status_code == 404:
-            raise UnitNotFound(NAME, f"business unit {unit.id} not found (HTTP 404)")
+            raise TargetNotFound(NAME, f"business unit {unit.id} not found (HTTP 404)")
         raise_for_response(NAME, resp)
         return json_page(resp, source=NAME, what=f"business unit {unit.id} page {page}",
                          expect=("reviews", list))

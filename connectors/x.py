@@ -46,7 +46,7 @@ logging.getLogger("tweepy.client").addFilter(_RedactBearer())
 
 
 class Settings(SourceOptions):
-    interval: float = 300.0
+    interval: float = Field(300.0, gt=0)
     base_url: str = Field(TWEEPY_HOST, pattern=r"^https?://")
     max_pages: int = Field(5, ge=1, le=50)  # per query and poll
     max_results: int = Field(100, ge=10, le=100)  # per page (X's bounds)

@@ -1,72 +1,60 @@
-"""The `brand-monitor` command line (typer); expected errors print one line, never a traceback."""
+"""The `brand-monitor` command line (typer); expected errors print one line, never a traceback.
+
+Every command imports what it runs inside its function, so `--help` stays fast."""
 
 from __future__ import annotations
 
-import importlib
-import logging
 import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from monitor.errors import MonitorError
+from monitor.accounts.commands import app as accounts_app
+from monitor.classify.commands import app as model_app
+from monitor.cliopts import PROG, ConfigOpt
+from monitor.errors import ConfigError, MonitorError
+from monitor.reports.commands import report
+from monitor.rules.commands import app as rules_app
+from monitor.slack.commands import app as slack_app
+from monitor.slack.outbox_commands import app as outbox_app
 
 app = typer.Typer(
     help="Watch Reddit, X and review sites for brand mentions and triage them in Slack.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
-    add_completion=False,
 )
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+app.add_typer(rules_app, name="rules")
+app.add_typer(model_app, name="model")
+app.add_typer(slack_app, name="slack")
+app.add_typer(accounts_app, name="accounts")
+app.add_typer(outbox_app, name="outbox")
+app.command("report")(report)
 
 NO_SOURCE = ("no source is enabled: set sources.<name>.enabled in the config "
              "(and the source's credentials in the environment)")
 
-ConfigOpt = Annotated[
-    Path | None,
-    typer.Option("--config", "-c", help="YAML config file (default: $BRAND_MONITOR_CONFIG)."),
-]
 
-# Commands owned by their parts: groups (a typer app named `app`) and single commands
-# (a function), mounted only if the part's module exists, so the parts stay independent.
-_GROUPS = {
-    "rules": "monitor.rules.commands:app",
-    "model": "monitor.classify.commands:app",
-    "slack": "monitor.slack.commands:app",
-}
-_COMMANDS = {"report": "monitor.reports.commands:report"}
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            typer.echo(f"{PROG} {version(PROG)}")
+        except PackageNotFoundError:  # a source tree on PYTHONPATH, never installed
+            typer.echo(f"{PROG} (not installed: running from a source tree)")
+        raise typer.Exit()
 
 
-def _optional(target: str) -> object | None:
-    module, _, attr = target.partition(":")
-    try:
-        return getattr(importlib.import_module(module), attr)
-    except ModuleNotFoundError as e:
-        if e.name != module:
-            raise
-        return None
-
-
-for _name, _target in _GROUPS.items():
-    if (_group := _optional(_target)) is not None:
-        app.add_typer(_group, name=_name)  # type: ignore[arg-type]
-for _name, _target in _COMMANDS.items():
-    if (_command := _optional(_target)) is not None:
-        app.command(_name)(_command)  # type: ignore[type-var]
-
-
-def setup_logging(level: str) -> None:
-    logging.basicConfig(
-        level=getattr(logging, level.upper(), logging.INFO),
-        format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
-        datefmt="%Y-%m-%dT%H:%M:%S",
-        stream=sys.stderr,
-        force=True,
-    )
-    for noisy in ("apscheduler", "urllib3", "prawcore", "httpx", "slack_sdk", "slack_bolt"):
-        logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.root.level))
+@app.callback()
+def _root(
+    version: Annotated[bool, typer.Option(
+        "--version", callback=_version, is_eager=True, help="Print the version and exit.")]
+    = False,
+) -> None:
+    """Watch Reddit, X and review sites for brand mentions and triage them in Slack."""
 
 
 @app.command()
@@ -76,60 +64,67 @@ def run(
     = False,
 ) -> None:
     """Run the daemon (or one round with --once)."""
-    from monitor.app import build_app
-    from monitor.config import load_settings
-    from monitor.daemon import Daemon
-    from monitor.jobs import install_jobs
+    from monitor.config import Secrets, load_settings
+    from monitor.logs import setup_logging
+    from monitor.serve import run_daemon
 
     settings = load_settings(config)
-    setup_logging(settings.log_level)
-    if not any(s.enabled for s in settings.sources.values()):
+    setup_logging(settings.log_level, fmt=settings.log_format)
+    if not settings.enabled_sources():
         raise MonitorError(NO_SOURCE)
-    application = build_app(settings)
-    if not application.connectors:
-        raise MonitorError(NO_SOURCE + "; see the warnings above for why each was skipped")
-    daemon = Daemon(application)
-    install_jobs(daemon)
-    try:
-        if once:
-            results = daemon.run_once()
-            typer.echo(f"polled {len(application.connectors)} source(s); "
-                       f"stored {sum(s.stored for s in results)} new mention(s)")
-        else:
-            if settings.metrics_port:
-                from monitor import metrics
-
-                metrics.serve(settings.metrics_port)
-            daemon.run_forever()
-    finally:
-        application.close()
+    ensure_data_dir(settings.data_dir)
+    done = run_daemon(settings, secrets=Secrets.from_environ(), once=once,
+                      no_source=NO_SOURCE + "; see the warnings above for why each was skipped")
+    if done is not None:
+        typer.echo(f"polled {done.polled} source(s); stored {done.stored} new mention(s)")
+        if done.undelivered:
+            raise MonitorError(done.undelivered)
 
 
 @app.command()
 def demo(
-    data_dir: Annotated[Path | None, typer.Option(help="Where the demo keeps its SQLite file.")]
-    = None,
-    rules: Annotated[Path | None, typer.Option(help="Rules directory (default: bundled).")]
-    = None,
+    config: ConfigOpt = None,
+    data_dir: Annotated[Path | None, typer.Option(
+        help="Where the demo keeps its SQLite file (default: <data_dir>/demo).")] = None,
+    rules: Annotated[Path | None, typer.Option(
+        help="Rules directory (default: the bundled demo brands).")] = None,
     follow: Annotated[bool, typer.Option("--follow", help="Keep running after the rounds.")]
     = False,
     reset: Annotated[bool, typer.Option("--reset", help="Start from an empty database.")]
     = False,
 ) -> None:
-    """The embedded default: bundled sample mentions through the real pipeline and model."""
+    """The embedded default: bundled sample mentions through the real pipeline and model.
+
+    It honours the config file and BRAND_MONITOR_* (Slack, database_url) and exits 1 when Slack
+    messages are left undelivered."""
     from monitor.demo.run import run_demo
 
-    run_demo(data_dir=data_dir, rules_dir=rules, follow=follow, reset=reset)
+    run_demo(config=config, data_dir=data_dir, rules_dir=rules, follow=follow, reset=reset)
+
+
+@app.command()
+def init(
+    directory: Annotated[Path, typer.Argument(
+        help="Directory to write config.yaml and rules/ into (created if missing).")]
+    = Path("."),
+) -> None:
+    """Write a starter config and a rules directory with one example brand; print next steps."""
+    from monitor.init.write import init_site
+
+    init_site(directory)
 
 
 @db_app.command("upgrade")
 def db_upgrade(config: ConfigOpt = None) -> None:
     """Apply Alembic migrations up to head."""
     from monitor.config import load_settings
+    from monitor.logs import setup_logging
     from monitor.store import Store
 
     settings = load_settings(config)
     setup_logging(settings.log_level)
+    if settings.database_url is None:
+        ensure_data_dir(settings.data_dir)
     store = Store.from_settings(settings, migrate_schema=False)
     before, after = store.upgrade()
     typer.echo(f"database at revision {after} (was {before or 'empty'})")
@@ -138,14 +133,14 @@ def db_upgrade(config: ConfigOpt = None) -> None:
 @app.command()
 def status(
     config: ConfigOpt = None,
-    json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    json_out: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
 ) -> None:
     """Health: last success per source, errors, outbox backlog, rules. Exit 1 if unhealthy."""
-    from monitor.config import load_settings
+    from monitor.config import Secrets, load_settings
     from monitor.health import health_report, print_health
 
     settings = load_settings(config)
-    report = health_report(settings)
+    report = health_report(settings, secrets=Secrets.from_environ())
     if json_out:
         import json
 
@@ -156,11 +151,27 @@ def status(
         raise typer.Exit(1)
 
 
+def ensure_data_dir(path: Path) -> None:
+    """Create the data directory, or say in one line why it cannot be written."""
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        probe = path / ".write-test"
+        probe.touch()
+        probe.unlink()
+    except OSError as e:
+        raise ConfigError(f"cannot write {e.filename or path} ({e.strerror or e}); set data_dir "
+                          "to a directory this user may write", key="data_dir") from e
+
+
 def main() -> None:
     try:
-        app()
+        app(prog_name=PROG)
     except MonitorError as e:
         typer.echo(f"error: {e}", err=True)
+        sys.exit(1)
+    except OSError as e:  # a file or directory we may not read or write: say which, one line
+        where = f"{e.filename}: " if e.filename else ""
+        typer.echo(f"error: {where}{e.strerror or e}", err=True)
         sys.exit(1)
     except KeyboardInterrupt:
         sys.exit(130)

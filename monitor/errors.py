@@ -103,7 +103,9 @@ class SourceAuthError(SourceError):
 
 class DeliveryError(MonitorError):
     """A Slack delivery failed. `retryable` says whether the outbox should try again later;
-    `fatal` stops all delivery (invalid_auth) while keeping the backlog."""
+    `fatal` stops all delivery (invalid_auth) while keeping the backlog; `maybe_sent` says the
+    request reached Slack and may have been carried out (a timeout or a dropped connection after
+    sending it, a 5xx), so it is looked up in Slack before anything is sent again."""
 
     def __init__(
         self,
@@ -112,11 +114,61 @@ class DeliveryError(MonitorError):
         retryable: bool = True,
         retry_after: float | None = None,
         fatal: bool = False,
+        maybe_sent: bool = False,
     ) -> None:
         self.retryable = retryable
         self.retry_after = retry_after
         self.fatal = fatal
+        self.maybe_sent = maybe_sent
         super().__init__(message)
+
+
+class PublishError(MonitorError):
+    """Our reply could not be posted on a platform. `source` names the platform; `retryable`
+    says whether the outbox may try again later (after reconciling with `Publisher.find`)."""
+
+    retryable: bool = False
+
+    def __init__(self, source: str, message: str) -> None:
+        self.source = source
+        super().__init__(f"{source}: {message}")
+
+
+class PublishRateLimited(PublishError):
+    """The platform asked us to wait `retry_after` seconds before posting again."""
+
+    retryable = True
+
+    def __init__(self, source: str, retry_after: float, message: str = "rate limited") -> None:
+        self.retry_after = retry_after
+        super().__init__(source, f"{message}; retry in {retry_after:.0f}s")
+
+
+class PublishAuthError(PublishError):
+    """401/403: the account's credentials are rejected or lack write access. `missing` names
+    the scope, role or environment variable to fix. Not retryable until the config changes."""
+
+    def __init__(self, source: str, message: str, *, missing: str | None = None) -> None:
+        self.missing = missing
+        super().__init__(source, message)
+
+
+class PublishRejected(PublishError):
+    """The platform refused this reply for good. `reason` is one of REASONS."""
+
+    REASONS = frozenset({"duplicate", "target_deleted", "locked", "review_removed", "too_long",
+                         "other"})
+
+    def __init__(self, source: str, reason: str, message: str) -> None:
+        self.reason = reason if reason in self.REASONS else "other"
+        super().__init__(source, message)
+
+
+class PublishUnavailable(PublishError):
+    """5xx, timeout or dropped connection: the reply MAY have been posted. Retryable, but the
+    caller reconciles with `Publisher.find` before sending again."""
+
+    retryable = True
 
 
 class ModelError(MonitorError):
@@ -125,3 +177,21 @@ class ModelError(MonitorError):
 
 class StoreError(MonitorError):
     """The database is unreachable or not migrated."""
+
+
+class YamlError(MonitorError):
+    """A YAML text that cannot be read safely: not UTF-8, too large, nested too deep, expanded
+    too far by aliases, or not valid YAML (`syntax`). `line`/`col` are 1-based when known.
+    Callers re-raise it as their own error (ConfigError, RuleError) naming the file or key."""
+
+    def __init__(self, problem: str, *, line: int | None = None, col: int | None = None,
+                 syntax: bool = False) -> None:
+        self.problem = problem
+        self.line = line
+        self.col = col
+        self.syntax = syntax
+        if syntax:
+            at = f" at line {line}" if line is not None else ""
+            super().__init__(f"invalid YAML{at}: {problem}")
+        else:
+            super().__init__(f"line {line}: {problem}" if line is not None else problem)

@@ -1,33 +1,29 @@
-"""Periodic jobs beyond polling and delivery, installed by the parts that own them."""
+"""What a part hands the daemon besides polling: periodic jobs and long-running services."""
 
 from __future__ import annotations
 
-import importlib
-import logging
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from monitor.daemon import Daemon
-
-logger = logging.getLogger(__name__)
-
-# Each entry: a function install(daemon) -> None that appends Job(...) to daemon.jobs.
-INSTALLERS = (
-    "monitor.slack.reminders:install",
-    "monitor.slack.socket:install",  # Socket Mode service, started/stopped with run_forever
-    "monitor.reports.jobs:install",
-)
+from collections.abc import Callable
+from dataclasses import dataclass
 
 
-def install_jobs(daemon: Daemon) -> None:
-    for target in INSTALLERS:
-        module, _, attr = target.partition(":")
-        try:
-            install = getattr(importlib.import_module(module), attr)
-        except ModuleNotFoundError as e:
-            if e.name != module:
-                raise
-            continue
-        install(daemon)
-    for job in daemon.jobs:
-        logger.info("job %s every %.0fs", job.name, job.seconds)
+@dataclass(frozen=True, slots=True)
+class Job:
+    """A periodic job (reminders, digest, spike alerts …): `func` runs every `seconds`.
+    A failing run is logged and counted; the next run happens as scheduled. `once_per_fleet`:
+    one replica runs it each period (monitor.fleet); False for a job that shares its work out
+    itself (a worker that leases rows) and so runs on every replica."""
+
+    name: str
+    func: Callable[[], object]
+    seconds: float
+    once_per_fleet: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Service:
+    """Something that runs beside the scheduler (Socket Mode): started when the daemon starts,
+    stopped when it stops. Neither may raise to stop the daemon."""
+
+    name: str
+    start: Callable[[], object]
+    stop: Callable[[], object]

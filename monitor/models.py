@@ -24,6 +24,8 @@ class Label(enum.StrEnum):
 
 
 LABELS: tuple[Label, ...] = (Label.COMPLAINT, Label.QUESTION, Label.PRAISE, Label.OTHER)
+# the label values the team answers (and is measured on answering)
+ACTIONABLE: tuple[str, ...] = tuple(label.value for label in LABELS if label.actionable)
 
 
 class Priority(enum.IntEnum):

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from monitor.classify.base import Classifier, ClassifierInput
 from monitor.errors import DropMention
+from monitor.language.stage import LanguageStage
 from monitor.models import Batch, Classification, Label, Mention, RuleMatch, TriageItem
 from monitor.replies.base import ReplySuggester
 from monitor.rules.base import Matcher
@@ -58,7 +59,11 @@ class Pipeline:
     """Turns a connector's Batch into stored mentions, cases and outbox rows.
 
     `rules` is a callable returning the current rules set, so a hot reload between polls is
-    picked up without rebuilding the pipeline.
+    picked up without rebuilding the pipeline. `follow_ups(source, mentions)` names the
+    fetched mentions that are customers' answers to our replies ({external id: case id}):
+    they belong to that case (monitor.followup records them) and are dropped here.
+    `languages` tags each new mention's language before matching and keeps unread languages
+    from confident labels (default: the bundled detector and an English-only classifier).
     """
 
     def __init__(
@@ -69,25 +74,34 @@ class Pipeline:
         classifier: Classifier,
         suggester: ReplySuggester | None,
         slack: SlackSettings,
+        follow_ups: Callable[[str, Sequence[Mention]], Mapping[str, int]] | None = None,
+        languages: LanguageStage | None = None,
     ) -> None:
         self.store = store
+        self.follow_ups = follow_ups
         self.rules = rules
         self.classifier = classifier
         self.suggester = suggester
         self.slack = slack
+        self.languages = languages or LanguageStage()
 
     def process(self, source: str, batch: Batch) -> PollStats:
         """Run the batch through every stage and persist it with `batch.next_cursor`.
-        Raises only if persisting fails, in which case the cursor does not move either."""
+        A mention the store refuses is counted as an error and left out; raises only if the
+        database itself fails, in which case the cursor does not move either."""
         stats = PollStats(source=source, fetched=len(batch.mentions) + sum(batch.dropped.values()),
                           requests=batch.requests)
         stats.dropped.update({f"malformed: {k}": v for k, v in batch.dropped.items()})
-        fresh = self._dedupe(source, batch.mentions, stats)
+        fresh = self.languages.tag(self._dedupe(source, batch.mentions, stats))
         stats.new = len(fresh)
         matched = self._match(fresh, stats)
         stats.matched = len(matched)
         items = self._classify_and_suggest(matched, stats)
-        self.store.save_batch(source, items, batch.next_cursor, fetched=stats.fetched)
+        refused: list[TriageItem] = []
+        self.store.save_batch(source, items, batch.next_cursor, fetched=stats.fetched,
+                              on_error=lambda item, _error: refused.append(item))
+        stats.errors += len(refused)  # the store logged each with its reason
+        items = [i for i in items if not any(i is r for r in refused)]
         stats.stored = len(items)
         stats.queued = sum(1 for i in items if i.channel)
         stats.labels.update(i.label.value for i in items)
@@ -105,10 +119,16 @@ class Pipeline:
         for src in {m.source for m in by_key.values()}:
             ids = [k[1] for k in by_key if k[0] == src]
             seen = self.store.seen_ids(src, ids)
+            unseen = [by_key[(src, i)] for i in ids if i not in seen]
+            answers = self.follow_ups(src, unseen) if self.follow_ups and unseen else {}
             for ext_id in ids:
                 if ext_id in seen:
                     stats.dropped["seen"] += 1
                     logger.debug("drop %s/%s: seen", src, ext_id)
+                elif ext_id in answers:
+                    stats.dropped["follow-up"] += 1
+                    logger.debug("drop %s/%s: follow-up of case %s", src, ext_id,
+                                 answers[ext_id])
                 else:
                     fresh.append(by_key[(src, ext_id)])
         fresh.sort(key=lambda m: m.created_at)
@@ -150,6 +170,7 @@ class Pipeline:
         return items
 
     def _item(self, mention: Mention, match: RuleMatch, cls: Classification) -> TriageItem:
+        cls = self.languages.guard(mention, cls)
         if match.label_override is not None and match.label_override != cls.label:
             cls = replace(
                 cls,
@@ -161,12 +182,14 @@ class Pipeline:
             )
         reply = self.suggester.suggest(mention, match, cls) if self.suggester else None
         return TriageItem(mention=mention, match=match, classification=cls, reply=reply,
-                          channel=self.route(match, cls.label))
+                          channel=self.route(match, cls.label, lang=mention.lang))
 
-    def route(self, match: RuleMatch, label: Label) -> str | None:
-        """The Slack channel for this label: the brand's routing, else the config's, else the
-        default channel; `other` is stored, never posted."""
+    def route(self, match: RuleMatch, label: Label, *, lang: str | None = None) -> str | None:
+        """The Slack channel for this label: the channel of the mention's language (the team
+        that reads it), else the brand's routing, else the config's, else the default
+        channel; `other` is stored, never posted."""
         if label is Label.OTHER:
             return None
-        return (match.channels.get(label.value) or self.slack.channels.get(label.value)
+        return (self.slack.channels_by_language.get(lang or "")
+                or match.channels.get(label.value) or self.slack.channels.get(label.value)
                 or self.slack.default_channel)

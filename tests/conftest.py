@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import time
 from collections.abc import Iterator
@@ -10,7 +11,8 @@ import pytest
 
 from tests.fakes.server import FakeServer
 
-_SECRET_PREFIXES = ("SLACK_", "REDDIT_", "X_", "TRUSTPILOT_", "BRAND_MONITOR_", "HTTPS_PROXY",
+_SECRET_PREFIXES = ("SLACK_", "REDDIT_", "X_", "TRUSTPILOT_", "GOOGLE_PLAY_", "ASC_",
+                    "BRAND_MONITOR_", "HTTPS_PROXY",
                     "HTTP_PROXY", "https_proxy", "http_proxy")
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -35,6 +37,17 @@ def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
         if key.startswith(_SECRET_PREFIXES):
             monkeypatch.delenv(key, raising=False)
     monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+
+
+@pytest.fixture(autouse=True)
+def restore_logging() -> Iterator[None]:
+    """Commands run in-process call setup_logging, which replaces the root handlers (bound to
+    the runner's captured, soon closed stream) and level; put both back after each test."""
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from monitor.cli import app
+from monitor.store.migrate import head_revision
 from tests.fakes.server import FakeServer
 from tests.fakes.slack import FakeSlack
 
@@ -93,7 +94,7 @@ def test_cli__db_upgrade_reports_the_revision(tmp_path: Path) -> None:
     cfg.write_text(f"data_dir: {tmp_path}\n")
     res = run_cli("db", "upgrade", "--config", str(cfg), cwd=tmp_path)
     assert res.returncode == 0, res.stderr
-    assert "database at revision 0001" in res.stdout
+    assert f"database at revision {head_revision()}" in res.stdout
 
 
 def test_cli__example_config_is_valid() -> None:
@@ -101,3 +102,37 @@ def test_cli__example_config_is_valid() -> None:
 
     settings = load_settings(REPO / "deploy" / "config.example.yaml", environ={})
     assert settings.rules_dir.resolve() == (REPO / "rules").resolve()
+
+
+def test_cli__unwritable_data_dir_is_one_line(tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory\n")
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text(f"data_dir: {blocker / 'data'}\nrules_dir: {REPO / 'rules'}\n"
+                   "sources: {sample: {enabled: true}}\n")
+    for args in (("run", "--config", str(cfg), "--once"), ("db", "upgrade", "--config", str(cfg)),
+                 ("demo", "--data-dir", str(blocker / "demo"))):
+        res = run_cli(*args, cwd=tmp_path)
+        assert res.returncode == 1, args
+        lines = res.stderr.strip().splitlines()
+        assert len(lines) == 1 and "Traceback" not in res.stderr, (args, res.stderr)
+        assert lines[0].startswith("error: ") and str(blocker) in lines[0], lines
+
+
+@pytest.mark.slow
+def test_run_once__undelivered_messages_are_said_and_fail_the_run(
+        tmp_path: Path, fake_server: FakeServer) -> None:
+    slack = FakeSlack(fake_server)
+    slack.fail("chat.postMessage", status=500, times=1000)
+    cfg = write_config(tmp_path, slack.base_url)
+    res = subprocess.run([sys.executable, "-m", "monitor", "run", "--config", str(cfg), "--once"],
+                         capture_output=True, text=True, cwd=tmp_path, timeout=600,
+                         env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(REPO),
+                              "HOME": str(tmp_path), "SLACK_BOT_TOKEN": "xoxb-once",
+                              "NO_PROXY": "127.0.0.1", "HF_HUB_OFFLINE": "1"})
+    assert res.returncode == 1, res.stdout + res.stderr
+    assert "stored " in res.stdout  # the mentions are safe in the database
+    last = res.stderr.strip().splitlines()[-1]
+    assert last.startswith("error: ") and "not delivered yet" in last, last
+    # the failing post's error, not a thread reply's "waiting for its parent"
+    assert "(last error: Slack chat_postMessage" in last and "waiting for" not in last, last

@@ -17,17 +17,18 @@ import pytest
 from rich.console import Console
 
 from connectors.base import Connector
+from connectors.options import SourceOptions
 from monitor.app import App
-from monitor.config import load_settings
+from monitor.config import Secrets, load_settings
 from monitor.daemon import Daemon
 from monitor.errors import RateLimited, SourceAuthError, SourceError
 from monitor.health import health_report
 from monitor.models import Batch, SourceQuery
-from monitor.outbox import OutboxWorker
 from monitor.pipeline import Pipeline
 from monitor.replies.templates import TemplateSuggester
 from monitor.rules.watcher import RulesWatcher
 from monitor.slack.delivery import TerminalDelivery
+from monitor.slack.outbox import OutboxWorker
 from monitor.store import Store
 from tests import factories as f
 from tests.factories import KeywordClassifier
@@ -43,6 +44,7 @@ class ScriptedConnector(Connector):
     name = "scripted"
 
     def __init__(self, script: Sequence[Batch | Exception]) -> None:
+        self.settings = SourceOptions(enabled=True, interval=60)
         self.script = list(script)
         self.polls: list[str | None] = []
 
@@ -89,7 +91,7 @@ def make_app(tmp_path: Path, rules_dir: Path) -> Iterator[Any]:
                             suggester=TemplateSuggester(rules.current().reply_templates),
                             slack=settings.slack)
         delivery = TerminalDelivery(Console(file=io.StringIO(), width=100))
-        app = App(settings=settings, store=store, rules=rules,
+        app = App(settings=settings, secrets=Secrets(), store=store, rules=rules,
                   classifier=KeywordClassifier(), pipeline=pipeline, delivery=delivery,
                   outbox=OutboxWorker(store=store, delivery=delivery, settings=settings.outbox,
                                       slack=settings.slack),
@@ -102,6 +104,12 @@ def make_app(tmp_path: Path, rules_dir: Path) -> Iterator[Any]:
         app.close()
 
 
+def daemon_for(app: App, *, clock: Clock) -> Daemon:
+    """The daemon over the test's parts, without the parts' jobs and services."""
+    return Daemon(connectors=app.connectors, pipeline=app.pipeline, rules=app.rules,
+                  store=app.store, outbox=app.outbox, clock=clock)
+
+
 def batch(*texts: str, cursor: str) -> Batch:
     return Batch(mentions=tuple(f.mention(t) for t in texts), next_cursor=cursor)
 
@@ -109,18 +117,20 @@ def batch(*texts: str, cursor: str) -> Batch:
 def test_poll_source__one_failing_source_does_not_stop_the_others(make_app: Any) -> None:
     good = ScriptedConnector([batch("acme broke", cursor="g1")])
     bad = ScriptedConnector([RuntimeError("library bug")])
-    daemon = Daemon(make_app(good=good, bad=bad), clock=Clock())
+    app = make_app(good=good, bad=bad)
+    daemon = daemon_for(app, clock=Clock())
     results = daemon.run_once()
     assert [s.source for s in results] == ["good"]
-    assert daemon.app.store.get_cursor("good") == "g1"
-    states = {s.source: s for s in daemon.app.store.source_states()}
+    assert app.store.get_cursor("good") == "g1"
+    states = {s.source: s for s in app.store.source_states()}
     assert states["bad"].failures == 1 and "library bug" in states["bad"].last_error
 
 
 def test_poll_source__failures_back_off_exponentially_with_jitter(make_app: Any) -> None:
     conn = ScriptedConnector([SourceError("s", "HTTP 503")] * 3)
     clock = Clock()
-    daemon = Daemon(make_app(s=conn), clock=clock)
+    app = make_app(s=conn)
+    daemon = daemon_for(app, clock=clock)
     waits = []
     for _ in range(3):
         assert daemon.poll_source("s") is None
@@ -135,7 +145,8 @@ def test_poll_source__failures_back_off_exponentially_with_jitter(make_app: Any)
 def test_poll_source__rate_limit_waits_exactly_as_asked(make_app: Any) -> None:
     conn = ScriptedConnector([RateLimited("s", 900), batch("acme ok", cursor="c1")])
     clock = Clock()
-    daemon = Daemon(make_app(s=conn), clock=clock)
+    app = make_app(s=conn)
+    daemon = daemon_for(app, clock=clock)
     daemon.poll_source("s")
     assert daemon._backoff_until["s"] == clock.now + timedelta(seconds=900)
     clock.now += timedelta(seconds=901)
@@ -146,18 +157,20 @@ def test_poll_source__rate_limit_waits_exactly_as_asked(make_app: Any) -> None:
 def test_poll_source__rejected_credentials_disable_the_source(make_app: Any, tmp_path: Path
                                                               ) -> None:
     conn = ScriptedConnector([SourceAuthError("s", "HTTP 401 credentials rejected")])
-    daemon = Daemon(make_app(s=conn), clock=Clock())
+    app = make_app(s=conn)
+    daemon = daemon_for(app, clock=Clock())
     daemon.poll_source("s")
     daemon.poll_source("s")
     assert len(conn.polls) == 1
-    report = health_report(daemon.app.settings)
+    report = health_report(app.settings)
     assert not report["healthy"]
     assert any("s is disabled: s: HTTP 401" in p for p in report["problems"])
 
 
 def test_poll_source__the_cursor_is_passed_back_next_time(make_app: Any) -> None:
     conn = ScriptedConnector([batch("acme a", cursor="c1"), batch("acme b", cursor="c2")])
-    daemon = Daemon(make_app(s=conn), clock=Clock())
+    app = make_app(s=conn)
+    daemon = daemon_for(app, clock=Clock())
     daemon.poll_source("s")
     daemon.poll_source("s")
     assert conn.polls == [None, "c1"]
@@ -166,13 +179,14 @@ def test_poll_source__the_cursor_is_passed_back_next_time(make_app: Any) -> None
 def test_reload_rules__broken_edit_keeps_matching_with_the_last_good_set(
         make_app: Any, rules_dir: Path) -> None:
     conn = ScriptedConnector([batch("acme broke", cursor="c1")])
-    daemon = Daemon(make_app(s=conn), clock=Clock())
+    app = make_app(s=conn)
+    daemon = daemon_for(app, clock=Clock())
     daemon.reload_rules()
     (rules_dir / "acme.yaml").write_text(RULES + "    query: (acme OR\n")  # broken edit
     daemon.reload_rules()
     stats = daemon.poll_source("s")
     assert stats is not None and stats.matched == 1
-    report = health_report(daemon.app.settings)
+    report = health_report(app.settings)
     assert report["rules"]["last_error"].startswith(str(rules_dir / "acme.yaml"))
     assert any(p.startswith("rules: keeping the last good set") for p in report["problems"])
 

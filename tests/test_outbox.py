@@ -15,11 +15,11 @@ from pathlib import Path
 import pytest
 from slack_sdk import WebClient
 
+from monitor.clock import utcnow
 from monitor.config import OutboxSettings, SlackSettings
-from monitor.outbox import OutboxWorker
 from monitor.slack.delivery import SlackDelivery
+from monitor.slack.outbox import OutboxWorker
 from monitor.store import Store
-from monitor.store.tables import utcnow
 from tests import factories as f
 from tests.fakes.server import FakeServer, Request, Response
 from tests.fakes.slack import FakeSlack
@@ -153,7 +153,7 @@ CRASHER = textwrap.dedent("""
     import sys
     from slack_sdk import WebClient
     from monitor.config import OutboxSettings, SlackSettings
-    from monitor.outbox import OutboxWorker
+    from monitor.slack.outbox import OutboxWorker
     from monitor.slack.delivery import SlackDelivery
     from monitor.store import Store
     store = Store.from_url(sys.argv[1])

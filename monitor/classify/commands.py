@@ -11,13 +11,14 @@ from typing import Any
 
 import typer
 
+from monitor.cliopts import CONFIG_HELP
 from monitor.errors import MonitorError
 
 logger = logging.getLogger(__name__)
 
 app = typer.Typer(help="Train and evaluate the mention classifier.", no_args_is_help=True)
 
-_CONFIG = typer.Option(None, "--config", "-c", help="config file (else $BRAND_MONITOR_CONFIG)")
+_CONFIG = typer.Option(None, "--config", "-c", help=CONFIG_HELP)
 
 
 def _fail(err: MonitorError) -> typer.Exit:
@@ -52,7 +53,7 @@ def train(
                                           help="add label corrections made in Slack"),
     data: list[Path] | None = typer.Option(None, "--data", help="JSONL training files "
                                            "(default: the data shipped in monitor/classify/data)"),
-    epochs: int = typer.Option(4, "--epochs", min=1),
+    epochs: int = typer.Option(4, "--epochs", min=1, help="passes over the training data"),
     layers: int = typer.Option(4, "--layers", min=0, max=6, help="top encoder layers to fine-tune"),
     threads: int = typer.Option(2, "--threads", min=1, help="CPU threads (results depend on it)"),
 ) -> None:

@@ -35,9 +35,31 @@ DEFAULT_TEMPLATES: dict[str, str] = {
 # The Reply… modal in Slack (monitor/slack/reply_modal.py).
 MODAL_TITLE = "Edit reply"  # Slack allows 24 characters
 MODAL_SUBMIT = "Save reply"
+MODAL_SEND = "Send"  # Slack allows 24 characters
+MODAL_SEND_APPROVAL = "Ask for approval"
 MODAL_CLOSE = "Cancel"
 MODAL_LABEL = "Reply on {platform} (max {limit} characters)"
 MODAL_HINT = "Saved with the case and shown in the message; post it on {platform} yourself."
+MODAL_SEND_HINT = "Posted publicly on {platform} as the brand's own account when you press Send."
+MODAL_APPROVAL_HINT = ("Goes out on {platform} once someone in {group} other than you approves "
+                       "it in the thread.")
+MODAL_FOLLOW_UP = "Already answered on {platform}: sending posts another public reply."
+MODAL_SAVE_ONLY = "Only save it, don't send yet"
+ERROR_BUSY = {
+    "awaiting": "An earlier draft is waiting for approval in the thread; approve or reject it "
+                "first.",
+    "sending": "A reply is being posted right now; wait for the result in the thread.",
+    "replied": "This case was already answered; an edit can only be sent as a follow-up.",
+    "ignored": "This mention is not triaged in Slack.",
+    "missing": "This case no longer exists.",
+    "decided": "The case changed while you were editing; close this and try again.",
+    "own_draft": "You drafted this reply; someone else must approve it.",
+}
+
+# Where a reply cannot be sent from Slack ({platform}: "X", "Feed" …).
+CANNOT_ANSWER = "{platform} replies cannot be posted from here; answer on the site itself."
+NOT_SET_UP = "Replies on {platform} are not set up ({reason})."
+NOT_SET_UP_DEFAULT = "the source is not enabled in this process"
 MODAL_KB = "From the knowledge base: {entry}"
 MODAL_CASE_GONE = "This case no longer exists."
 ERROR_EMPTY = "The reply is empty."

@@ -11,7 +11,8 @@ from typing import Any
 
 import yaml
 
-from monitor.errors import RuleError
+from monitor import safeyaml
+from monitor.errors import RuleError, YamlError
 
 logger = logging.getLogger(__name__)
 
@@ -61,13 +62,17 @@ class _LineLoader(yaml.SafeLoader):
 def _read_file(path: Path) -> list[dict[str, Any]]:
     """Raw entry mappings of one file: a YAML list (or `entries:` list), or one Markdown entry
     whose front matter holds the keys and whose body is the answer."""
-    text = path.read_text(encoding="utf-8")
+    text = safeyaml.read_text(path)
     if path.suffix.lower() == ".md":
         m = _FRONT_MATTER.match(text)
         if m is None:
             raise RuleError("a Markdown entry starts with front matter between --- lines",
                             file=str(path), line=1)
-        meta = yaml.load(m.group(1), Loader=_LineLoader) or {}  # a SafeLoader subclass
+        try:
+            meta = safeyaml.load(m.group(1), loader=_LineLoader) or {}
+        except YamlError as e:  # the front matter starts on line 2 of the file
+            raise YamlError(e.problem, line=e.line + 1 if e.line else None, col=e.col,
+                            syntax=e.syntax) from None
         if not isinstance(meta, dict):
             raise RuleError("the front matter must be a mapping of keys", file=str(path), line=2)
         meta["__line__"] = 2
@@ -76,7 +81,7 @@ def _read_file(path: Path) -> list[dict[str, Any]]:
         if paragraphs and "answer" not in meta:
             meta["answer"] = "\n\n".join(paragraphs)
         return [meta]
-    data = yaml.load(text, Loader=_LineLoader)  # a SafeLoader subclass
+    data = safeyaml.load(text, loader=_LineLoader)
     if isinstance(data, dict) and "entries" in data:
         data = data["entries"]
     if data is None:
@@ -154,10 +159,11 @@ def load_brand(folder: Path, *, brand: str | None = None) -> KnowledgeBase:
         except RuleError as e:
             errors.append(e)
             continue
-        except (OSError, UnicodeDecodeError, yaml.YAMLError) as e:
-            mark = getattr(e, "problem_mark", None)
-            errors.append(RuleError(f"cannot read: {getattr(e, 'problem', None) or e}",
-                                    file=str(path), line=mark.line + 1 if mark else None))
+        except OSError as e:
+            errors.append(RuleError(f"cannot read: {e.strerror or e}", file=str(path)))
+            continue
+        except YamlError as e:  # syntax, not UTF-8, too deep, an alias bomb
+            errors.append(RuleError(f"cannot read: {e.problem}", file=str(path), line=e.line))
             continue
         for raw in raws:
             try:

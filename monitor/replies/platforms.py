@@ -1,24 +1,13 @@
-"""Platform rules for a reply: length limits (X's weighted count), markdown and @-mentions."""
+"""Platform rules for a reply: length limits (X's official count), markdown and @-mentions."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 
-X_URL_LENGTH = 23  # X counts every URL as 23 characters, whatever its real length
+from connectors.registry import source_title
+from connectors.replies import twitter_text
 
-# Code points X counts as 1 (twitter-text v3 config); every other one counts as 2.
-_X_LIGHT_RANGES = ((0, 4351), (8192, 8205), (8208, 8223), (8242, 8247))
-# Emoji modifiers that twitter-text folds into the emoji they follow.
-_X_FREE = frozenset(range(0xFE00, 0xFE10)) | frozenset(range(0x1F3FB, 0x1F400))
-
-# URLs as X links them: with a scheme, or a bare domain with a common TLD ("parcelly.com/track").
-_URL = re.compile(
-    r"(?<![@\w.])(?:https?://[^\s<>\"]+|(?:[a-z0-9-]+\.)+(?:com|co|org|net|io|uk|app|dev|me|ly)"
-    r"(?:/[^\s<>\"]*)?)",
-    re.IGNORECASE,
-)
-_TRAILING_PUNCT = ".,;:!?)]'\""
 # An @-mention (not an e-mail address) and a Reddit user link.
 _AT_MENTION = re.compile(r"(?<![\w@.])@(\w{1,30})")
 _REDDIT_USER = re.compile(r"(?<![\w/])/?u/([\w-]{3,20})", re.IGNORECASE)
@@ -31,19 +20,19 @@ class Platform:
 
     name: str
     limit: int
-    weighted: bool = False  # X's counting: URLs 23, wide characters 2
+    weighted: bool = False  # X's counting (twitter-text): URLs 23, wide characters 2
     markdown: bool = False  # Reddit: public text interpolated into the reply is escaped
     address: str = "name"  # how the author is greeted: "handle" (@x), "user" (u/x), "name"
 
 
 PLATFORMS: dict[str, Platform] = {
-    "x": Platform("X", 280, weighted=True, address="handle"),
-    "reddit": Platform("Reddit", 10_000, markdown=True, address="user"),
-    "appstore": Platform("App Store", 5_970),  # developer response limit
-    "googleplay": Platform("Google Play", 350),  # reply-to-review limit
+    "x": Platform(source_title("x"), twitter_text.max_length(), weighted=True, address="handle"),
+    "reddit": Platform(source_title("reddit"), 10_000, markdown=True, address="user"),
+    "appstore": Platform(source_title("appstore"), 5_970),  # developer response limit
+    "googleplay": Platform(source_title("googleplay"), 350),  # reply-to-review limit
     # Trustpilot documents no hard limit for company replies; we keep them readable.
-    "trustpilot": Platform("Trustpilot", 2_000),
-    "rss": Platform("Feed", 2_000),
+    "trustpilot": Platform(source_title("trustpilot"), 2_000),
+    "rss": Platform(source_title("rss"), 2_000),
 }
 DEFAULT_PLATFORM = Platform("Reply", 2_000)
 
@@ -53,30 +42,15 @@ def platform_for(source: str) -> Platform:
 
 
 def urls(text: str) -> list[tuple[int, int]]:
-    """(start, end) of each URL in `text`, trailing punctuation excluded."""
-    spans = []
-    for m in _URL.finditer(text):
-        start, end = m.span()
-        while end > start and text[end - 1] in _TRAILING_PUNCT:
-            end -= 1
-        spans.append((start, end))
-    return spans
-
-
-def _char_weight(ch: str) -> int:
-    cp = ord(ch)
-    if cp in _X_FREE:
-        return 0
-    return 1 if any(lo <= cp <= hi for lo, hi in _X_LIGHT_RANGES) else 2
+    """(start, end) of each URL in `text` as X finds them (twitter-text: with or without a
+    scheme, official TLD list), trailing punctuation excluded."""
+    return twitter_text.url_spans(text)
 
 
 def weighted_length(text: str) -> int:
-    """Length as X counts it: each URL 23, CJK and emoji 2, everything else 1."""
-    total, pos = 0, 0
-    for start, end in urls(text):
-        total += sum(_char_weight(c) for c in text[pos:start]) + X_URL_LENGTH
-        pos = end
-    return total + sum(_char_weight(c) for c in text[pos:])
+    """Length as X counts it (official twitter-text v3 rules): each URL 23, an emoji 2, CJK 2,
+    most other characters 1."""
+    return twitter_text.weighted_length(text)
 
 
 def length(text: str, platform: Platform) -> int:
@@ -99,13 +73,23 @@ def truncate(text: str, platform: Platform) -> str:
         text, tail = text[:start].rstrip(), " " + text[start:].strip()
     words = text.split(" ")
     protected = {i for i, w in enumerate(words) if urls(w)}
-    while words:
-        candidate = " ".join(words).rstrip(" ,;:-–—") + "…" + tail
-        if fits(candidate, platform):
-            return candidate
-        words.pop()
-        while words and len(words) - 1 in protected:
-            words.pop()  # a URL followed by "…" would break it: drop it whole
+
+    def candidate(kept: int) -> str:
+        return " ".join(words[:kept]).rstrip(" ,;:-–—") + "…" + tail
+
+    # the longest prefix of words that fits; a prefix never ends with a URL followed by "…"
+    # (that would break it), except the whole text. Found by bisection: X's count runs the
+    # official regexes, too slow to try every word of a long answer.
+    sizes = [k for k in range(1, len(words)) if k - 1 not in protected] + [len(words)]
+    low, high, best = 0, len(sizes) - 1, None
+    while low <= high:
+        mid = (low + high) // 2
+        if fits(candidate(sizes[mid]), platform):
+            best, low = sizes[mid], mid + 1
+        else:
+            high = mid - 1
+    if best is not None:
+        return candidate(best)
     return tail.strip() if fits(tail.strip(), platform) else ""
 
 

@@ -11,6 +11,7 @@ from typing import Any
 from jinja2 import StrictUndefined, Template, TemplateError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
+from connectors.registry import REVIEW_SOURCES
 from monitor.models import Classification, Label, Mention, RuleMatch, SuggestedReply
 from monitor.replies import platforms as pf
 from monitor.replies.copy import DEFAULT_TEMPLATES
@@ -18,7 +19,6 @@ from monitor.replies.knowledge import Entry
 
 logger = logging.getLogger(__name__)
 
-REVIEW_SOURCES = frozenset({"appstore", "googleplay", "trustpilot"})
 RESHARE_CONFIDENCE = 0.7  # praise at least this sure is marked for marketing to reshare
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\u200b-\u200f\u2028-\u202e]")
 _FIRST_SENTENCE = re.compile(r"^(.+?[.!?])(?:\s|$)")

@@ -3,47 +3,14 @@
 from __future__ import annotations
 
 import json
-import logging
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.markup import escape
-from rich.table import Table
 
+from monitor.cliopts import ConfigOpt, demo_config_path
 from monitor.errors import ConfigError
 from monitor.reports import copy
-from monitor.reports.metrics import Report, build_report
-from monitor.reports.queries import Window, load_facts, parse_since
-from monitor.store.tables import utcnow
-
-if TYPE_CHECKING:
-    from datetime import datetime
-
-    from monitor.config import Settings
-    from monitor.store import Store
-
-logger = logging.getLogger(__name__)
-
-
-def compute(store: Store, settings: Settings, *, since: str, brand: str | None = None,
-            now: datetime | None = None) -> Report:
-    """The report for the period `since` ending `now` (default: the current time)."""
-    end = now or utcnow()
-    window = Window(end - parse_since(since), end, brand)
-    facts = load_facts(store, window)
-    return build_report(facts, targets=settings.reports.response_target_minutes, now=end)
-
-
-def write_png(report: Report, path: Path) -> None:
-    from monitor.reports.chart import render_png  # matplotlib loads only when a chart is asked
-
-    try:
-        path.write_bytes(render_png(report))
-    except OSError as e:
-        raise ConfigError(copy.BAD_PNG.format(path=path, reason=e.strerror or e),
-                          key="--png") from e
 
 
 def report(
@@ -51,21 +18,31 @@ def report(
     brand: Annotated[str | None, typer.Option("--brand", help=copy.HELP_BRAND)] = None,
     json_out: Annotated[bool, typer.Option("--json", help=copy.HELP_JSON)] = False,
     png: Annotated[Path | None, typer.Option("--png", help=copy.HELP_PNG)] = None,
-    config: Annotated[Path | None, typer.Option(
-        "--config", "-c", help="YAML config file (default: $BRAND_MONITOR_CONFIG).")] = None,
+    config: ConfigOpt = None,
 ) -> None:
     """Volumes by brand, label, source and day; first-response and resolution times."""
-    from monitor.cli import setup_logging
+    from rich.console import Console
+
+    from monitor.clock import utcnow
     from monitor.config import load_settings
+    from monitor.logs import setup_logging
+    from monitor.periods import parse_period
+    from monitor.reports.period import compute, print_report, resolve_brand, write_png
     from monitor.store import Store
 
-    parse_since(since)  # a bad period fails before anything is opened
+    parse_period(since)  # a bad period fails before anything is opened
     settings = load_settings(config)
     setup_logging(settings.log_level)
     db_file = settings.data_dir / "brand-monitor.sqlite"
     if settings.database_url is None and not db_file.exists():
         # a report never creates a database: a missing one is almost always the wrong config
-        raise ConfigError(copy.NO_DATABASE.format(path=db_file), key="data_dir")
+        message = copy.NO_DATABASE.format(path=db_file)
+        demo = demo_config_path()
+        if demo.exists() and demo.parent != settings.data_dir:
+            message += copy.NO_DATABASE_DEMO.format(demo=demo)
+        raise ConfigError(message, key="data_dir")
+    if brand is not None:
+        brand = resolve_brand(settings, brand)
     store = Store.from_settings(settings)
     try:
         result = compute(store, settings, since=since, brand=brand, now=utcnow())
@@ -84,70 +61,3 @@ def report(
         console.print(copy.WROTE_PNG.format(path=png))
 
 
-def _counts(title: str, counts: dict[str, int], names: dict[str, str] | None = None) -> Table:
-    table = Table(title=title, title_justify="left", show_edge=False)
-    table.add_column(title.split()[-1], style="bold")
-    table.add_column("mentions", justify="right")
-    for key, n in counts.items():
-        table.add_row(escape((names or {}).get(key, key)), str(n))
-    return table
-
-
-def print_report(r: Report, console: Console) -> None:
-    brand = f" · {escape(r.brand)}" if r.brand else ""
-    console.rule(copy.TABLE_TITLE.format(start=r.start.strftime("%Y-%m-%d %H:%M"),
-                                         end=r.end.strftime("%Y-%m-%d %H:%M"), brand=brand))
-    change = f", {r.praise.change_pct:+.0f}%" if r.praise.change_pct else ""
-    console.print(copy.TABLE_HEAD.format(mentions=r.mentions, praise=r.praise.current,
-                                         previous=r.praise.previous, change=change))
-    grid = Table.grid(padding=(0, 4))
-    grid.add_row(_counts(copy.TABLE_BY["brand"], r.by_brand),
-                 _counts(copy.TABLE_BY["label"], r.by_label),
-                 _counts(copy.TABLE_BY["source"], r.by_source, copy.SOURCE_TITLE))
-    console.print(grid)
-
-    resp = Table(title=copy.TABLE_RESPONSE, title_justify="left")
-    for col in ("", "cases", "median", "p90"):
-        resp.add_column(col, justify="right" if col else "left")
-    resp.add_row(copy.TABLE_FIRST_RESPONSE, str(r.first_response.count),
-                 copy.duration(r.first_response.median_seconds if r.first_response.count else None),
-                 copy.duration(r.first_response.p90_seconds if r.first_response.count else None))
-    resp.add_row(copy.TABLE_RESOLUTION, str(r.resolution.count),
-                 copy.duration(r.resolution.median_seconds if r.resolution.count else None),
-                 copy.duration(r.resolution.p90_seconds if r.resolution.count else None))
-    console.print(resp)
-    due = sum(t.due for t in r.within_target)
-    within = copy.percent(r.within_target_share) if due else copy.NO_VALUE
-    fcr = copy.percent(r.first_contact_resolution) if r.handled else copy.NO_VALUE
-    console.print(copy.TABLE_SUMMARY.format(answered=r.answered, cases=r.cases, within=within,
-                                            fcr=fcr, handled=r.handled))
-
-    targets = Table(title=copy.TABLE_TARGETS, title_justify="left")
-    for col in ("priority", "target", "cases", "due", "within", "share"):
-        targets.add_column(col, justify="left" if col == "priority" else "right")
-    for t in r.within_target:
-        targets.add_row(t.priority, copy.duration(t.target_minutes * 60), str(t.cases),
-                        str(t.due), str(t.within), copy.percent(t.share) if t.due else
-                        copy.NO_VALUE)
-    console.print(targets)
-
-    days = Table(title=copy.TABLE_DAYS, title_justify="left")
-    days.add_column("day")
-    for label in copy.LABEL_TITLE:
-        days.add_column(label, justify="right")
-    days.add_column(copy.TABLE_DAY_RESPONSE, justify="right")
-    for day, counts in r.by_day.items():
-        if sum(counts.values()) or r.first_response_by_day.get(day) is not None:
-            days.add_row(day, *(str(counts.get(lb, 0)) for lb in copy.LABEL_TITLE),
-                         copy.duration(r.first_response_by_day.get(day)))
-    console.print(days)
-
-    authors = Table(title=copy.TABLE_AUTHORS, title_justify="left")
-    for col in ("author", "source", "mentions", "followers", "labels"):
-        authors.add_column(col, justify="right" if col in ("mentions", "followers") else "left")
-    for a in r.top_authors:
-        authors.add_row(escape(a.handle), copy.SOURCE_TITLE.get(a.source, a.source),
-                        str(a.mentions),
-                        copy.NO_VALUE if a.followers is None else f"{a.followers:,}",
-                        ", ".join(f"{k} {v}" for k, v in sorted(a.labels.items())))
-    console.print(authors)

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 # -- command line ---------------------------------------------------------------------------
-BAD_SINCE = "expected a period like 24h, 7d or 2w, got {value!r}"
 BAD_PNG = "cannot write the chart to {path} ({reason})"
-NO_DATABASE = ("no database at {path}; pass the daemon's config with --config "
-               "(or run `brand-monitor demo` first)")
+NO_DATABASE = ("no database at {path}: pass the config the daemon runs with (--config or "
+               "BRAND_MONITOR_CONFIG)")
+NO_DATABASE_DEMO = "; for the demo's data: --config {demo}"
+UNKNOWN_BRAND = "unknown brand {brand!r}; the rules files know: {known}"
 WROTE_PNG = "chart written to {path}"
 HELP_SINCE = "Period to report on, ending now: 24h, 7d, 2w …"
-HELP_BRAND = "Only this brand (as named in the rules files)."
-HELP_JSON = "Print JSON for scripts (nothing else goes to stdout)."
+HELP_BRAND = "Only this brand: its id or its name in the rules files (lumo or Lumo)."
+HELP_JSON = ("Print JSON for scripts (nothing else goes to stdout); by_day lists only days "
+             "with mentions or responses.")
 HELP_PNG = "Also draw a PNG chart of daily volume by label and response time."
 TABLE_TITLE = "Mentions {start} → {end} UTC{brand}"
 TABLE_HEAD = "[bold]{mentions}[/] mentions · praise {praise} (previous period {previous}{change})"
@@ -24,7 +26,25 @@ TABLE_DAY_RESPONSE = "median first response"
 TABLE_AUTHORS = "Most active authors"
 TABLE_SUMMARY = ("{answered} of {cases} cases answered · within target {within} · "
                  "resolved at first contact {fcr} of {handled} handled")
+TABLE_PUBLIC = "Public replies and handling (complaints and questions)"
+TABLE_PUBLIC_ROWS = {"posted": "first public response (posted → our reply)",
+                     "fetched": "  … from our fetch (fetched → our reply)",
+                     "handle": "handle time (claim → handled)"}
+TABLE_PUBLIC_SUMMARY = ("{replied} of {cases} cases answered publicly · within target {within} · "
+                        "reopened {rate} ({reopened} of {closed} closed)")
+TABLE_PUBLIC_TARGETS = "Answered publicly within target"
+TABLE_AGENTS = "Agents"
+TABLE_AGENT_COLUMNS = ("agent", "claimed", "handled", "replied", "approved",
+                       "median public response", "median handle time")
+TABLE_BACKLOG = "Open backlog by age ({n} open now)"
+TABLE_BACKLOG_COLUMNS = ("age", "cases", "by priority")
 NO_VALUE = "–"
+TABLE_FOLLOW_UP = "Follow-through (complaints and questions answered publicly)"
+FOLLOW_UP_SUMMARY = ("customer answered {followed} of {answered} replied ({rate}) · CSAT proxy "
+                     "{csat} ({positive} positive, {negative} negative, {neutral} neutral) · "
+                     "reopened after our reply {reopen} ({reopened})")
+FOLLOW_UP_RATINGS = ("reviews re-rated after our reply: {n} · average change {change} "
+                     "({up} up, {down} down)")
 
 # -- chart ------------------------------------------------------------------------------------
 CHART_TITLE = "Mentions per day by label{brand}"
@@ -44,6 +64,11 @@ DIGEST_RESPONSE = ("First response (median) *{median}*{change} · p90 {p90} · "
                    "answered within target *{share}*")
 DIGEST_NO_RESPONSE = "No complaint or question was claimed or handled this week."
 DIGEST_FCR = "Resolved at first contact: *{share}* of {n} handled"
+DIGEST_PUBLIC = ("Public replies *{n}* · first public response (median) *{median}* "
+                 "(from our fetch {fetched}) · within target *{share}*")
+DIGEST_TEAM = "Handle time (median) *{handle}* · reopened {rate} · open now *{backlog}*{oldest}"
+DIGEST_OLDEST = " ({n} older than a day)"
+DIGEST_FOLLOW_UP = "Follow-through: {line}"
 DIGEST_BRANDS = "By brand: {parts}"
 DIGEST_QUOTES = "*Best praise this week*"
 DIGEST_NO_QUOTES = "_No praise this week._"
@@ -64,9 +89,6 @@ SPIKE_EXAMPLES = "*Top examples*"
 
 LABEL_TITLE = {"complaint": "Complaints", "question": "Questions", "praise": "Praise",
                "other": "Other"}
-SOURCE_TITLE = {"x": "X", "reddit": "Reddit", "appstore": "App Store",
-                "googleplay": "Google Play", "trustpilot": "Trustpilot", "rss": "Feed",
-                "sample": "Sample"}
 
 
 def duration(seconds: float | None) -> str:

@@ -7,15 +7,22 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
-from monitor.models import LABELS, Priority
-from monitor.reports.queries import ACTIONABLE
-from monitor.triage import first_response_seconds, resolution_seconds
+from monitor.models import ACTIONABLE, LABELS, Priority
+from monitor.reports.followup import FollowUpStats, follow_up_stats
+from monitor.reports.response import (
+    first_response_seconds,
+    handle_seconds,
+    public_response_seconds,
+    resolution_seconds,
+    was_closed,
+    was_reopened,
+)
+from monitor.reports.team import AgeBucket, AgentStats, agents, backlog
 
 if TYPE_CHECKING:
-    from monitor.reports.queries import CaseFact, Facts, MentionFact
-    from monitor.store.tables import EventRow
+    from monitor.readmodels import CaseFact, Facts, MentionFact
 
 LABEL_ORDER = tuple(lb.value for lb in LABELS)
 TOP_AUTHORS = 5
@@ -95,10 +102,30 @@ class Report:
     first_response_by_day: dict[str, float | None] = field(default_factory=dict)  # median, s
     praise: Trend = field(default_factory=Trend)
     top_authors: list[Author] = field(default_factory=list)
+    # public replies and the team's work (README.md: "Public replies and the team")
+    public_response: Durations = field(default_factory=Durations)  # posted -> our reply
+    public_response_from_fetch: Durations = field(default_factory=Durations)  # fetched -> reply
+    public_within_target: list[Target] = field(default_factory=list)
+    public_within_target_share: float = 0.0
+    handle_time: Durations = field(default_factory=Durations)  # claim -> handled
+    closed: int = 0  # cases closed by a person at least once
+    reopened: int = 0  # of those, reopened at least once
+    reopen_rate: float = 0.0
+    agents: list[AgentStats] = field(default_factory=list)
+    open_backlog: int = 0
+    backlog: list[AgeBucket] = field(default_factory=list)
+    # how customers answered our public replies (README.md: "Follow-through")
+    follow_up: FollowUpStats = field(default_factory=FollowUpStats)
 
     def to_json(self) -> dict[str, Any]:
+        """A JSON-ready dict; the per-day maps list only days with mentions or a response
+        (a ten-year window would otherwise print 3,651 empty days)."""
         out = asdict(self)
         out["start"], out["end"] = self.start.isoformat(), self.end.isoformat()
+        busy = [d for d, counts in self.by_day.items()
+                if sum(counts.values()) or self.first_response_by_day.get(d) is not None]
+        out["by_day"] = {d: self.by_day[d] for d in busy}
+        out["first_response_by_day"] = {d: self.first_response_by_day.get(d) for d in busy}
         return out
 
 
@@ -115,15 +142,10 @@ def days(start: datetime, end: datetime) -> list[date]:
     return [first + timedelta(days=i) for i in range((last - first).days + 1)]
 
 
-def _events(case: CaseFact) -> Sequence[EventRow]:
-    # monitor.triage reads only .id/.action/.actor/.at, which EventFact carries
-    return cast("Sequence[EventRow]", case.events)
-
-
 def response_seconds(case: CaseFact) -> float | None:
-    """Created -> the first claim or 'handled' by a person (monitor.triage's definition;
-    'not relevant' is not a response, and a reopen does not reset it)."""
-    return first_response_seconds(_events(case))
+    """Created -> the first claim, 'handled' or public reply by a person (monitor.reports.
+    response's definition; 'not relevant' is not a response, and a reopen does not reset it)."""
+    return first_response_seconds(case.events)
 
 
 def handled_seconds(case: CaseFact) -> float | None:
@@ -131,12 +153,14 @@ def handled_seconds(case: CaseFact) -> float | None:
     reopened after it; None otherwise (open, or closed as not relevant)."""
     if case.status != "handled":
         return None
-    return resolution_seconds(_events(case))
+    return resolution_seconds(case.events)
 
 
 def targets_met(cases: Sequence[CaseFact], targets: Mapping[str, int], now: datetime,
-                responses: Mapping[int, float | None] | None = None) -> list[Target]:
-    """`responses`: first-response seconds by case id, when already computed."""
+                responses: Mapping[int, float | None] | None = None,
+                started: Mapping[int, datetime] | None = None) -> list[Target]:
+    """`responses`: first-response seconds by case id, when already computed; `started`:
+    when each case's clock started (default: when it was opened)."""
     by_priority: dict[str, list[CaseFact]] = defaultdict(list)
     for c in cases:
         by_priority[priority_name(c.priority)].append(c)
@@ -153,7 +177,8 @@ def targets_met(cases: Sequence[CaseFact], targets: Mapping[str, int], now: date
                 due += 1
                 within += seconds <= minutes * 60
             elif c.status != "not_relevant" and minutes \
-                    and now - c.created_at > timedelta(minutes=minutes):
+                    and now - (started or {}).get(c.id, c.created_at) > timedelta(
+                        minutes=minutes):
                 due += 1  # a miss; a case dismissed as not relevant needed no answer
         out.append(Target(name, minutes, len(group), due, within, within / due if due else 0.0))
     return out
@@ -218,4 +243,34 @@ def build_report(facts: Facts, *, targets: Mapping[str, int], now: datetime) -> 
                                for d in r.by_day}
     r.praise = trend(r.by_label.get("praise", 0), facts.previous_praise)
     r.top_authors = top_authors(facts.mentions)
+    team(r, cases, facts, targets=targets, now=now)
+    r.follow_up = follow_up_stats(cases, facts.follow_ups)
     return r
+
+
+def team(r: Report, cases: Sequence[CaseFact], facts: Facts, *, targets: Mapping[str, int],
+         now: datetime) -> None:
+    """The public-reply and team figures of `r` (README.md: "Public replies and the team")."""
+    public = {c.id: public_response_seconds(c.events, since=c.posted_at) for c in cases}
+    fetched = [s for c in cases
+               if (s := public_response_seconds(c.events, since=c.fetched_at)) is not None]
+    r.public_response = Durations.of([s for s in public.values() if s is not None])
+    r.public_response_from_fetch = Durations.of(fetched)
+    # answered publicly, or still open without an answer; a case closed without a public
+    # reply was answered elsewhere (a DM, a call) or needed none
+    measured = [c for c in cases if public[c.id] is not None or c.status in ("new", "claimed")]
+    r.public_within_target = targets_met(
+        measured, targets, now, public,
+        started={c.id: c.posted_at for c in measured if c.posted_at is not None})
+    due = sum(t.due for t in r.public_within_target)
+    r.public_within_target_share = \
+        sum(t.within for t in r.public_within_target) / due if due else 0.0
+    handles = {c.id: handle_seconds(c.events) if c.status == "handled" else None
+               for c in cases}
+    r.handle_time = Durations.of([h[0] for h in handles.values() if h is not None])
+    closed = [c for c in cases if was_closed(c.events)]
+    r.closed, r.reopened = len(closed), sum(1 for c in closed if was_reopened(c.events))
+    r.reopen_rate = r.reopened / r.closed if r.closed else 0.0
+    r.agents = agents(cases, public=public, handles=handles)
+    r.open_backlog = len(facts.backlog)
+    r.backlog = backlog(facts.backlog, now=now, priority_name=priority_name)

@@ -10,11 +10,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from monitor.clock import utcnow
+from monitor.readmodels import Quote, Window
 from monitor.reports import copy
-from monitor.reports.digest import quote_lines
-from monitor.reports.queries import Quote, Window, label_times, quotes
+from monitor.reports.digest import quote_lines, same_name
 from monitor.slack.text import escape
-from monitor.store.tables import utcnow
+from monitor.store.keys import OutboxKind, spike_key
 
 if TYPE_CHECKING:
     from monitor.config import Settings
@@ -59,7 +60,7 @@ def detect(store: Store, settings: Settings, *, now: datetime) -> list[Spike]:
     cfg = settings.reports
     span = Window(now - HOUR - timedelta(days=BASELINE_DAYS), now)
     by_brand: dict[str, list[datetime]] = defaultdict(list)
-    for brand, at in label_times(store, span, "complaint"):
+    for brand, at in store.label_times(span, "complaint"):
         by_brand[brand].append(at)
     spikes = []
     for brand, times in sorted(by_brand.items()):
@@ -71,9 +72,11 @@ def detect(store: Store, settings: Settings, *, now: datetime) -> list[Spike]:
     return spikes
 
 
-def alert_blocks(spike: Spike, examples: Sequence[Quote], *, ping: str | None
-                 ) -> list[dict[str, Any]]:
-    body = copy.SPIKE_BODY.format(count=spike.count, brand=escape(spike.brand),
+def alert_blocks(spike: Spike, examples: Sequence[Quote], *, ping: str | None,
+                 name: str | None = None) -> list[dict[str, Any]]:
+    """The alert's blocks; `name` is the brand as people call it (default: its id)."""
+    name = name or spike.brand
+    body = copy.SPIKE_BODY.format(count=spike.count, brand=escape(name),
                                   start=spike.start.strftime("%H:%M"),
                                   end=spike.end.strftime("%H:%M"), mean=spike.mean,
                                   std=spike.std, days=BASELINE_DAYS)
@@ -81,7 +84,7 @@ def alert_blocks(spike: Spike, examples: Sequence[Quote], *, ping: str | None
         body += "\n" + copy.SPIKE_PING.format(group=f"<!subteam^{ping}>")
     blocks: list[dict[str, Any]] = [
         {"type": "header", "text": {"type": "plain_text", "emoji": True,
-                                    "text": copy.SPIKE_HEADER.format(brand=spike.brand)[:150]}},
+                                    "text": copy.SPIKE_HEADER.format(brand=name)[:150]}},
         {"type": "section", "text": {"type": "mrkdwn", "text": body}},
     ]
     if examples:
@@ -96,10 +99,12 @@ class SpikeJob:
     """Run it every few minutes; alerts once per brand and hour, then waits out the cooldown."""
 
     def __init__(self, *, store: Store, settings: Settings,
-                 clock: Callable[[], datetime] = utcnow) -> None:
+                 clock: Callable[[], datetime] = utcnow,
+                 brand_name: Callable[[str], str] = same_name) -> None:
         self.store = store
         self.settings = settings
         self.clock = clock
+        self.brand_name = brand_name
 
     def cooling_down(self, brand: str, now: datetime) -> bool:
         last = (self.store.kv_get(KV_PREFIX + brand) or {}).get("last_alert_at")
@@ -117,12 +122,14 @@ class SpikeJob:
             if self.cooling_down(spike.brand, now):
                 logger.debug("spike for %s: still cooling down", spike.brand)
                 continue
-            key = f"spike:{spike.brand}:{now.strftime('%Y-%m-%dT%H')}"
-            examples = quotes(self.store, Window(spike.start, spike.end, spike.brand),
+            key = spike_key(spike.brand, now)
+            examples = self.store.quotes(Window(spike.start, spike.end, spike.brand),
                               "complaint", limit=EXAMPLES, by_priority=True)
-            blocks = alert_blocks(spike, examples, ping=self.settings.slack.oncall_group)
-            text = copy.SPIKE_FALLBACK.format(brand=escape(spike.brand), count=spike.count)
-            if self.store.enqueue(key=key, kind="raw", channel=channel,
+            name = self.brand_name(spike.brand)
+            blocks = alert_blocks(spike, examples, ping=self.settings.slack.oncall_group,
+                                  name=name)
+            text = copy.SPIKE_FALLBACK.format(brand=escape(name), count=spike.count)
+            if self.store.enqueue(key=key, kind=OutboxKind.RAW, channel=channel,
                                   payload={"text": text, "blocks": blocks}):
                 queued.append(key)
                 logger.warning("complaint spike for %s: %d in the last hour (usual %.1f ± %.1f)",

@@ -6,12 +6,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from connectors.registry import KEYWORD_SOURCES, TARGET_SOURCES
 from monitor.models import Label, Priority
 from monitor.rules.query import Node, Term
 
-KEYWORD_SOURCES = ("x", "reddit")
-REVIEW_SOURCES = ("appstore", "googleplay", "trustpilot", "rss")
-ALL_SOURCES = (*KEYWORD_SOURCES, *REVIEW_SOURCES, "sample")
+ALL_SOURCES = (*KEYWORD_SOURCES, *TARGET_SOURCES, "sample")
 
 
 @dataclass(frozen=True, slots=True)

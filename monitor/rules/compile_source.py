@@ -7,8 +7,9 @@ import logging
 import re
 from collections.abc import Callable, Sequence
 
+from connectors.registry import TARGET_SOURCES
 from monitor.models import SourceQuery
-from monitor.rules.brand import REVIEW_SOURCES, Brand
+from monitor.rules.brand import Brand
 from monitor.rules.query import And, Field, Near, Node, Not, Or, Term
 
 logger = logging.getLogger(__name__)
@@ -180,7 +181,7 @@ def source_queries(brands: Sequence[Brand], source: str) -> list[SourceQuery]:
     for brand in brands:
         if brand.sources is not None and source not in brand.sources:
             continue
-        if source in REVIEW_SOURCES:
+        if source in TARGET_SOURCES:
             out.extend(
                 SourceQuery(brand.id, t.target, dict(t.params))
                 for t in brand.reviews if t.source == source

@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from connectors.registry import TARGET_SOURCES
 from monitor.models import Author, Mention
-from monitor.rules.brand import REVIEW_SOURCES, Brand, Example
+from monitor.rules.brand import Brand, Example
 from monitor.rules.ruleset import RuleSet
 
 
@@ -31,7 +32,7 @@ def example_mention(example: Example, brand: Brand) -> Mention:
     source = str(f.get("source") or _default_source(brand))
     return Mention(
         source=source,
-        brand=brand.id if source in REVIEW_SOURCES else None,  # a review of this brand
+        brand=brand.id if source in TARGET_SOURCES else None,  # a review of this brand
         external_id=f"example:{example.file}:{example.line}",
         text=example.text,
         title=f.get("title"),

@@ -8,10 +8,10 @@ import re
 from collections.abc import Sequence
 from pathlib import Path
 
-import yaml
-from yaml.nodes import MappingNode, Node, ScalarNode
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from monitor.errors import QuerySyntaxError, RuleError, RulesInvalid
+from monitor import safeyaml
+from monitor.errors import QuerySyntaxError, RuleError, RulesInvalid, YamlError
 from monitor.models import LABELS, Label, Priority
 from monitor.rules import messages as msg
 from monitor.rules.brand import ALL_SOURCES, Brand, Exclusions, Override, PriorityRule, Query
@@ -234,30 +234,29 @@ def _read_file(path: Path, seen: dict[str, str]) -> tuple[list[Brand], list[Rule
     try:
         if path.stat().st_size > MAX_FILE_BYTES:
             return [], [RuleError(msg.CANNOT_READ.format(reason="file too large"), file=file)]
-        text = path.read_text(encoding="utf-8")
+        text = safeyaml.read_text(path, max_bytes=MAX_FILE_BYTES)
+        root = safeyaml.compose(text, max_bytes=MAX_FILE_BYTES)
     except FileNotFoundError:
         return [], [RuleError(msg.NOT_FOUND, file=file)]
-    except (OSError, UnicodeDecodeError) as e:
-        return [], [RuleError(msg.CANNOT_READ.format(reason=e), file=file)]
+    except OSError as e:
+        return [], [RuleError(msg.CANNOT_READ.format(reason=e.strerror or e), file=file)]
+    except YamlError as e:  # syntax, not UTF-8, nested too deep, an alias bomb
+        problem = msg.YAML_SYNTAX.format(problem=e.problem) if e.syntax else e.problem
+        return [], [RuleError(problem, file=file, line=e.line, col=e.col)]
     doc = Doc(file, text)
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.MarkedYAMLError as e:
-        mark = e.problem_mark or e.context_mark
-        problem = msg.YAML_SYNTAX.format(problem=e.problem or e.context or "invalid YAML")
-        line, col = (mark.line + 1, mark.column + 1) if mark else (None, None)
-        return [], [RuleError(problem, file=file, line=line, col=col)]
-    except yaml.YAMLError as e:
-        return [], [RuleError(msg.YAML_SYNTAX.format(problem=e), file=file)]
-    if root is None:
-        return [], []
+    if root is None or (isinstance(root, ScalarNode) and not root.value):
+        # empty, only comments or a bare '---': a file truncated mid-save looks like this
+        return [], [RuleError(msg.EMPTY_FILE, file=file, line=1)]
     if not isinstance(root, MappingNode):
         doc.error(root, msg.TOP_LEVEL)
         return [], doc.errors
     top = doc.mapping(root, TOP_KEYS, required=("brands",))
     brands: list[Brand] = []
     if top is not None and "brands" in top:
-        for item in doc.sequence(top["brands"][1], what="a list of brands"):
+        listed = doc.sequence(top["brands"][1], what="a list of brands")
+        if not listed and isinstance(top["brands"][1], SequenceNode):
+            doc.error(top["brands"][1], msg.NO_BRANDS)
+        for item in listed:
             brand = _brand(doc, item, seen)
             if brand is not None:
                 brands.append(brand)

@@ -8,9 +8,10 @@ from typing import Any
 
 from yaml.nodes import MappingNode, Node, SequenceNode
 
+from connectors.registry import TARGET_SOURCES
 from monitor.models import LABELS
 from monitor.rules import messages as msg
-from monitor.rules.brand import REVIEW_SOURCES, Example, ReviewTarget
+from monitor.rules.brand import Example, ReviewTarget
 from monitor.rules.yamlnodes import Doc
 
 LABEL_NAMES = tuple(label.value for label in LABELS)
@@ -26,7 +27,7 @@ _BOOL_FIELDS = ("retweet", "quote")
 def read_reviews(doc: Doc, node: Node) -> Iterator[ReviewTarget]:
     """`reviews: {appstore: [{id: "1555000101", country: us}], googleplay: [com.x.app], ...}`;
     a plain string is an id (a URL for `rss`)."""
-    keys = doc.mapping(node, REVIEW_SOURCES) or {}
+    keys = doc.mapping(node, TARGET_SOURCES) or {}
     for source, (_, value) in keys.items():
         for item in value.value if isinstance(value, SequenceNode) else [value]:
             if isinstance(item, MappingNode):

@@ -6,7 +6,6 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from monitor.errors import DropMention
 from monitor.models import Label, Mention, Priority, RuleMatch, SourceQuery, Span
@@ -24,9 +23,6 @@ from monitor.rules.compile_source import source_queries
 from monitor.rules.query import Node as QNode
 from monitor.rules.query import Or
 from monitor.rules.tokenize import Anchor
-
-if TYPE_CHECKING:
-    from monitor.config import Settings
 
 logger = logging.getLogger(__name__)
 
@@ -71,12 +67,6 @@ class RuleSet:
         for brand in self.brands:
             for node in _nodes(brand):
                 precompile(node)
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> RuleSet:
-        from monitor.rules.loader import load_rules
-
-        return load_rules(settings.rules_dir)
 
     def __len__(self) -> int:
         return len(self.brands)

@@ -65,16 +65,24 @@ class RulesWatcher:
             seen = fingerprint(self.rules_dir)
             if seen == self._fingerprint:
                 return False
-            self._fingerprint = seen
             try:
                 ruleset = load_rules(self.rules_dir)
             except RulesInvalid as e:
+                self._fingerprint = seen  # broken as saved: read again when it changes
                 self.errors = [str(err) for err in e.errors]
                 self.last_error = str(e)
                 logger.error("rules not reloaded, keeping the last good set: %s", e)
                 for line in self.errors[1:]:
                     logger.error("rules: %s", line)
                 return False
+            except Exception as e:  # a loader bug must not stop reloading: retried next time
+                error = f"rules could not be loaded ({type(e).__name__}: {e})"[:500]
+                if error != self.last_error:  # one line per new problem, not one per refresh
+                    logger.error("rules not reloaded, keeping the last good set: %s", error,
+                                 exc_info=logger.isEnabledFor(logging.DEBUG))
+                self.errors, self.last_error = [error], error
+                return False
+            self._fingerprint = seen
             self._current = ruleset
             self.loaded_at = datetime.now(UTC)
             self.last_error = None

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import logging
 from collections.abc import Callable
 from concurrent.futures import Executor
@@ -11,22 +10,25 @@ from typing import TYPE_CHECKING, Any
 
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 
 from monitor import triage
-from monitor.config import Settings, SlackSettings, secret
+from monitor.config import Settings
 from monitor.errors import DeliveryError, NotConfigured
-from monitor.slack import copy
-from monitor.slack.blocks import CHANGE_LABEL, CLAIM, HANDLED, NOT_RELEVANT, REOPEN, REPLY
+from monitor.replies.publishing import Publishing
+from monitor.slack import copy, ephemeral, reply_actions, reply_modal
+from monitor.slack.approvers import ApproverGroups
+from monitor.slack.blocks import CHANGE_LABEL, CLAIM, HANDLED, NOT_RELEVANT, REOPEN
 from monitor.slack.delivery import SlackDelivery
 from monitor.slack.refresh import refresh_message, settle_updates
+from monitor.slack.reply_actions import ReplyHandlers
 
 if TYPE_CHECKING:
+    from monitor.config import SlackSettings
+    from monitor.readmodels import CaseView
     from monitor.store import Store
 
 logger = logging.getLogger(__name__)
 
-REPLY_MODAL = "monitor.slack.reply_modal"
 Action = Callable[..., triage.Outcome]
 BUTTONS: dict[str, Action] = {
     CLAIM: triage.claim,
@@ -34,6 +36,14 @@ BUTTONS: dict[str, Action] = {
     NOT_RELEVANT: triage.dismiss,
     REOPEN: triage.reopen,
 }
+
+
+def feedback(outcome: triage.Outcome) -> str | None:
+    """The private line for the agent whose click did nothing, or None."""
+    if outcome.refusal is None:
+        return None
+    return copy.FEEDBACK[outcome.refusal].format(owner=outcome.owner or "someone",
+                                                 label=outcome.label or "")
 
 
 class TriageHandlers:
@@ -83,37 +93,30 @@ class TriageHandlers:
                ) -> None:
         extra = {"case_id": outcome.case_id, "action": outcome.action,
                  "actor": body["user"]["id"]}
-        if outcome.changed:
+        if outcome.changed and outcome.view is not None:
             logger.info("case %s %s by %s", outcome.case_id, outcome.action,
                         body["user"]["id"], extra=extra)
-            self.push(outcome.case_id)
-        elif outcome.feedback:
-            self.tell(body, client, outcome.feedback)
+            self.push(outcome.view)
+        elif (line := feedback(outcome)) is not None:
+            self.tell(body, client, line)
 
-    def push(self, case_id: int) -> None:
+    def push(self, view: CaseView) -> None:
         """Update the message now instead of waiting for the outbox tick; the outbox row the
         transition queued stays the record and is settled only for what Slack now shows."""
+        case_id = view.case.id
         try:
-            shown = refresh_message(self.store, self.delivery, case_id,
+            shown = refresh_message(self.store, self.delivery, case_id, view=view,
                                     max_text_chars=self.slack.max_text_chars)
         except DeliveryError as e:
             logger.warning("case %s: message update failed (%s); the outbox will retry",
                            case_id, e, extra={"case_id": case_id})
             return
         if shown is not None:
-            settle_updates(self.store, case_id, version=shown)
+            settle_updates(self.store, view, version=shown)
 
     @staticmethod
     def tell(body: dict[str, Any], client: WebClient, text: str) -> None:
-        channel = (body.get("channel") or {}).get("id") or \
-            (body.get("container") or {}).get("channel_id")
-        if not channel:
-            return
-        try:
-            client.chat_postEphemeral(channel=channel, user=body["user"]["id"], text=text)
-        except SlackApiError as e:
-            logger.warning("could not tell %s privately: %s", body["user"]["id"],
-                           e.response.get("error"))
+        ephemeral.tell(body, client, text)
 
 
 def _case_id(value: Any) -> int | None:
@@ -128,26 +131,27 @@ def build_bolt_app(
     store: Store,
     settings: Settings | SlackSettings,
     client: WebClient | None = None,
-    signing_secret: str | None = None,
+    signing_secret: str,
     token: str | None = None,
     listener_executor: Executor | None = None,
     clock: Callable[[], datetime] | None = None,
     token_verification: bool = True,
+    publishing: Publishing | None = None,
 ) -> App:
-    """The bolt App with every triage listener. Secrets default to the environment
-    (SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET). In HTTP mode bolt verifies each request's
-    signature with the signing secret and answers 401 to anything unsigned; Socket Mode
-    requests come over the app-token websocket and need no signature."""
+    """The bolt App with every triage and reply listener, posting with `client` (or a client
+    for the bot `token`). In HTTP mode bolt verifies each request's signature with
+    `signing_secret` and answers 401 to anything unsigned; Socket Mode requests come over the
+    app-token websocket and need no signature (pass ""). `publishing`: the platforms replies
+    can be sent to (their limits, approval rules); none: replies can only be saved."""
     slack = settings.slack if isinstance(settings, Settings) else settings
-    token = token or (client.token if client else None) or secret("SLACK_BOT_TOKEN")
+    token = token or (client.token if client else None)
     if not token:
         raise NotConfigured("SLACK_BOT_TOKEN is not set")
     if client is None:
         client = WebClient(token=token, base_url=slack.base_url, timeout=int(slack.timeout))
     app = App(
         client=client,
-        signing_secret=signing_secret if signing_secret is not None
-        else (secret("SLACK_SIGNING_SECRET") or ""),
+        signing_secret=signing_secret,
         token_verification_enabled=token_verification,
         listener_executor=listener_executor,
         logger=logging.getLogger("monitor.slack.bolt"),
@@ -157,23 +161,9 @@ def build_bolt_app(
     for action_id, func in BUTTONS.items():
         app.action(action_id)(handlers.button(func))
     app.action(CHANGE_LABEL)(handlers.label)
-    _register_reply_modal(app, store=store)
+    replies = ReplyHandlers(store=store, publishing=publishing or Publishing(),
+                            approvers=ApproverGroups(client), push=handlers.push, clock=clock)
+    reply_actions.register(app, replies)
+    reply_modal.register(app, store=store, replies=replies)
     return app
 
-
-def _register_reply_modal(app: App, *, store: Store) -> None:
-    """The Reply… button belongs to monitor.slack.reply_modal (issue 7), when it is installed."""
-    try:
-        module = importlib.import_module(REPLY_MODAL)
-    except ModuleNotFoundError as e:
-        if e.name != REPLY_MODAL:
-            raise
-        logger.info("Reply… editor not installed; the button answers with a note")
-
-        @app.action(REPLY)
-        def on_reply(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-            ack()
-            TriageHandlers.tell(body, client, copy.REPLY_UNAVAILABLE)
-
-        return
-    module.register(app, store=store)

@@ -42,9 +42,16 @@ def _error(e: SlackApiError) -> str:
     return str(e.response.get("error") or f"HTTP {e.response.status_code}")
 
 
+def _unreachable(client: WebClient, e: OSError) -> Finding:
+    reason = getattr(e, "reason", None) or e.strerror or e
+    return Finding(False, copy.CHECK["unreachable"].format(url=client.base_url, error=reason),
+                   fatal=True)
+
+
 def routed_channels(settings: Settings) -> list[str]:
     """Every channel a case may be posted to: the config's and the rules files' routing."""
-    channels = [settings.slack.default_channel, *settings.slack.channels.values()]
+    channels = [settings.slack.default_channel, *settings.slack.channels.values(),
+                *settings.slack.channels_by_language.values()]
     try:
         from monitor.rules.loader import load_rules
 
@@ -62,6 +69,8 @@ def run_check(client: WebClient, settings: Settings, *, app_token: str | None,
         auth = client.auth_test()
     except SlackApiError as e:
         return [Finding(False, copy.CHECK["auth_failed"].format(error=_error(e)), fatal=True)]
+    except OSError as e:  # DNS, refused, timeout, TLS: urllib's errors are OSErrors
+        return [_unreachable(client, e)]
     out.append(Finding(True, copy.CHECK["auth_ok"].format(user=auth.get("user"),
                                                            team=auth.get("team"))))
     header = {k.lower(): v for k, v in (auth.headers or {}).items()}.get("x-oauth-scopes")
@@ -75,13 +84,33 @@ def run_check(client: WebClient, settings: Settings, *, app_token: str | None,
             if scope not in granted:
                 out.append(Finding(True, copy.CHECK["scope_optional"].format(scope=scope,
                                                                               why=why)))
-    out.extend(_channels(client, routed_channels(settings), can_join="channels:join" in granted))
-    if settings.slack.oncall_group:
-        out.append(_group(client, settings.slack.oncall_group))
-    out.append(Finding(True, copy.CHECK["socket_mode"] if app_token and settings.slack.socket_mode
-                       else copy.CHECK["http_mode"] if signing_secret
-                       else copy.CHECK["no_interactivity"]))
+    try:
+        out.extend(_channels(client, routed_channels(settings),
+                             can_join="channels:join" in granted))
+        if settings.slack.oncall_group:
+            out.append(_group(client, settings.slack.oncall_group))
+        if settings.replies.approval:  # approvers are looked up with usergroups:read
+            if header is not None and "usergroups:read" not in granted:
+                out.append(Finding(False, copy.CHECK["approval_scope"]))
+            else:
+                for group in dict.fromkeys(rule.group for rule in settings.replies.approval):
+                    out.append(_approvers(client, group))
+    except OSError as e:  # Slack went away half-way through
+        out.append(_unreachable(client, e))
+        return out
+    out.append(_buttons(settings, app_token=app_token, signing_secret=signing_secret))
     return out
+
+
+def _buttons(settings: Settings, *, app_token: str | None, signing_secret: str | None
+             ) -> Finding:
+    """How the buttons will be answered; nothing answering them is a failure (the messages
+    post, but Claim, Mark handled … do nothing)."""
+    if app_token and settings.slack.socket_mode:
+        return Finding(True, copy.CHECK["socket_mode"])
+    if signing_secret:
+        return Finding(True, copy.CHECK["http_mode"])
+    return Finding(False, copy.CHECK["no_interactivity"])
 
 
 def _channels(client: WebClient, wanted: list[str], *, can_join: bool) -> list[Finding]:
@@ -111,6 +140,18 @@ def _channels(client: WebClient, wanted: list[str], *, can_join: bool) -> list[F
         else:
             out.append(Finding(False, copy.CHECK["channel_invite"].format(channel=channel)))
     return out
+
+
+def _approvers(client: WebClient, group: str) -> Finding:
+    """A replies.approval group: it must exist and have members, or no reply is ever sent."""
+    try:
+        users = client.usergroups_users_list(usergroup=group).get("users") or []
+    except SlackApiError as e:
+        return Finding(False, copy.CHECK["approvers_missing"].format(group=group,
+                                                                      error=_error(e)))
+    if not users:
+        return Finding(False, copy.CHECK["approvers_empty"].format(group=group))
+    return Finding(True, copy.CHECK["approvers_ok"].format(group=group, n=len(users)))
 
 
 def _group(client: WebClient, group: str) -> Finding:

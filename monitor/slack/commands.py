@@ -3,34 +3,29 @@
 from __future__ import annotations
 
 import logging
-from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
+from monitor.cliopts import ConfigOpt
 from monitor.errors import MonitorError
 from monitor.slack import copy
+
+if TYPE_CHECKING:
+    from monitor.config import Secrets
 
 logger = logging.getLogger(__name__)
 
 app = typer.Typer(help="The Slack app: HTTP mode for the buttons, and a setup check.",
                   no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False)
 
-ConfigOpt = Annotated[
-    Path | None,
-    typer.Option("--config", "-c", help="YAML config file (default: $BRAND_MONITOR_CONFIG)."),
-]
-
-
 def _fail(message: str) -> NoReturn:
     typer.echo(f"error: {message}", err=True)
     raise typer.Exit(1)
 
 
-def _require(*names: str) -> list[str]:
-    from monitor.config import secret
-
-    values = [secret(n) for n in names]
+def _require(secrets: Secrets, *names: str) -> list[str]:
+    values = [secrets.get(n) for n in names]
     missing = [n for n, v in zip(names, values, strict=True) if not v]
     if missing:
         _fail(copy.CHECK["need_env"].format(names=" and ".join(missing)))
@@ -44,19 +39,23 @@ def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "0.0.0.0",
 ) -> None:
     """HTTP mode: answer Slack's button clicks at /slack/events (signatures verified)."""
-    from monitor.cli import setup_logging
-    from monitor.config import load_settings
+    from monitor.config import Secrets, load_settings
+    from monitor.logs import setup_logging
+    from monitor.replies.publishing import build_publishing
     from monitor.slack.app import build_bolt_app
     from monitor.slack.http import EVENTS_PATH, make_app_server
     from monitor.store import Store
 
-    signing_secret, token = _require("SLACK_SIGNING_SECRET", "SLACK_BOT_TOKEN")
+    secrets = Secrets.from_environ()
+    signing_secret, token = _require(secrets, "SLACK_SIGNING_SECRET", "SLACK_BOT_TOKEN")
     try:
         settings = load_settings(config)
         setup_logging(settings.log_level)
         store = Store.from_settings(settings)
+        # the platforms' limits and which accounts are set up; the daemon posts the replies
+        publishing = build_publishing(settings, environ=secrets)
         bolt = build_bolt_app(store=store, settings=settings, token=token,
-                              signing_secret=signing_secret)
+                              signing_secret=signing_secret, publishing=publishing)
     except MonitorError as e:
         _fail(str(e))
     except Exception as e:  # bolt's auth.test failure (bad token, Slack unreachable)
@@ -71,6 +70,7 @@ def serve(
         pass
     finally:
         server.server_close()
+        publishing.close()
         store.close()
 
 
@@ -79,18 +79,19 @@ def check(config: ConfigOpt = None) -> None:
     """Check the token, scopes, channels and on-call group; exit 1 if something blocks posting."""
     from slack_sdk import WebClient
 
-    from monitor.config import load_settings, secret
+    from monitor.config import Secrets, load_settings
     from monitor.slack.check import run_check
 
-    (token,) = _require("SLACK_BOT_TOKEN")
+    secrets = Secrets.from_environ()
+    (token,) = _require(secrets, "SLACK_BOT_TOKEN")
     try:
         settings = load_settings(config)
     except MonitorError as e:
         _fail(str(e))
     client = WebClient(token=token, base_url=settings.slack.base_url,
                        timeout=int(settings.slack.timeout))
-    findings = run_check(client, settings, app_token=secret("SLACK_APP_TOKEN"),
-                         signing_secret=secret("SLACK_SIGNING_SECRET"))
+    findings = run_check(client, settings, app_token=secrets.get("SLACK_APP_TOKEN"),
+                         signing_secret=secrets.get("SLACK_SIGNING_SECRET"))
     for f in findings:
         typer.echo(f"{'ok  ' if f.ok else 'FAIL'} {f.text}")
     if not all(f.ok for f in findings):

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import logging
+import math
 import re
-import urllib.error
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -15,22 +15,20 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackRequestError
 
 from monitor.errors import DeliveryError
+from monitor.slack.faults import AFTER_SENDING, HINTS, api_error, transport_error
 
 logger = logging.getLogger(__name__)
 
 METADATA_EVENT = "brand_monitor_item"
 _CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{6,}$")
-# Slack errors that will not heal by retrying the same call
-_PERMANENT = {"channel_not_found", "not_in_channel", "is_archived", "msg_too_long",
-              "no_text", "invalid_blocks", "invalid_arguments", "message_not_found",
-              "cant_update_message", "restricted_action"}
-_FATAL = {"invalid_auth", "not_authed", "account_inactive", "token_revoked", "token_expired",
-          "missing_scope"}
+# the reconciling lookup reads the channel from the first attempt on, less this much (clocks)
+LOOKUP_MARGIN = timedelta(minutes=5)
+LOOKUP_PAGES = 25  # of 200 messages: a lookup reads at most 5,000 messages
 
 
 class Delivery(Protocol):
     def post(self, *, channel: str, text: str, blocks: list[dict[str, Any]], key: str,
-             thread_ts: str | None = None) -> tuple[str, str]:
+             thread_ts: str | None = None, unfurl_media: bool = False) -> tuple[str, str]:
         """Post a message carrying `key` in its metadata; returns (channel id, ts)."""
         ...
 
@@ -39,13 +37,17 @@ class Delivery(Protocol):
 
     def find(self, *, channel: str, key: str, since: datetime, thread_ts: str | None = None
              ) -> tuple[str, str] | None:
-        """The message an earlier, interrupted attempt posted under `key`, if Slack has it."""
+        """The message an earlier attempt, begun at `since` or later, posted under `key`, if
+        Slack has it. Raises DeliveryError when Slack cannot say (then nothing is resent)."""
         ...
 
-    def upload(self, *, channel: str, filename: str, content: bytes, title: str,
-               initial_comment: str, key: str) -> tuple[str, str | None]:
-        """Share a file (a report chart) in `channel` with `initial_comment` (mrkdwn) as its
-        message; returns (channel id, file id or None)."""
+    def upload_file(self, *, filename: str, content: bytes, title: str) -> tuple[str, str]:
+        """Upload a file without sharing it anywhere; returns (file id, permalink). A message
+        that links the permalink shares it (see OutboxWorker: the weekly digest)."""
+        ...
+
+    def check_auth(self) -> None:
+        """Raise DeliveryError (fatal) unless the token works now."""
         ...
 
 
@@ -58,13 +60,17 @@ class SlackDelivery:
 
     @classmethod
     def from_token(cls, token: str, *, base_url: str, timeout: float) -> SlackDelivery:
-        return cls(WebClient(token=token, base_url=base_url, timeout=int(timeout)))
+        # no retry handlers: the outbox owns retries. slack_sdk's default handler sends a call
+        # again when the connection drops, which re-posts a message Slack already accepted.
+        return cls(WebClient(token=token, base_url=base_url, timeout=math.ceil(timeout),
+                             retry_handlers=[]))
 
     def post(self, *, channel: str, text: str, blocks: list[dict[str, Any]], key: str,
-             thread_ts: str | None = None) -> tuple[str, str]:
+             thread_ts: str | None = None, unfurl_media: bool = False) -> tuple[str, str]:
         args: dict[str, Any] = dict(
-            channel=channel, text=text, blocks=blocks, thread_ts=thread_ts,
-            unfurl_links=False, unfurl_media=False,  # never preview links from public text
+            channel=channel, text=text, blocks=blocks or None, thread_ts=thread_ts,
+            # never preview links from public text; media only for our own files
+            unfurl_links=False, unfurl_media=unfurl_media,
             metadata={"event_type": METADATA_EVENT, "event_payload": {"outbox_key": key}},
         )
         try:
@@ -79,46 +85,47 @@ class SlackDelivery:
     def update(self, *, channel: str, ts: str, text: str, blocks: list[dict[str, Any]]) -> None:
         self._call("chat_update", channel=channel, ts=ts, text=text, blocks=blocks)
 
-    def upload(self, *, channel: str, filename: str, content: bytes, title: str,
-               initial_comment: str, key: str) -> tuple[str, str | None]:
-        """files_upload_v2 (getUploadURLExternal -> upload -> completeUploadExternal); the
-        last step needs a channel id, so '#name' is resolved first."""
-        channel_id = self.channel_id(channel)
-        if channel_id is None:
-            raise DeliveryError(f"Slack files_upload_v2: channel_not_found {channel}"
-                                f"{_HINTS['channel_not_found']}", retryable=False)
-        args: dict[str, Any] = dict(channel=channel_id, file=content, filename=filename,
-                                    title=title, initial_comment=initial_comment)
+    def upload_file(self, *, filename: str, content: bytes, title: str) -> tuple[str, str]:
+        """files_upload_v2 without a channel: the file is private to the bot until a message
+        links it, so an upload that is interrupted and done again shows nothing twice."""
         try:
-            try:
-                resp = self._call("files_upload_v2", joinable=True, **args)
-            except _NotInChannel:
-                self._join(channel_id)
-                resp = self._call("files_upload_v2", **args)
+            resp = self._call("files_upload_v2", file=content, filename=filename, title=title)
         except SlackRequestError as e:  # the upload step itself failed (HTTP status != 200)
             raise DeliveryError(f"Slack files_upload_v2: {e}") from e
-        file_id = (resp.get("file") or {}).get("id")
-        logger.info("uploaded %s to %s (file %s)", filename, channel, file_id,
-                    extra={"channel": channel, "outbox_key": key})
-        return channel_id, str(file_id) if file_id else None
+        file = resp.get("file") or {}
+        if not file.get("id") or not file.get("permalink"):
+            raise DeliveryError("Slack files_upload_v2: the answer names no file")
+        logger.info("uploaded %s (file %s)", filename, file["id"])
+        return str(file["id"]), str(file["permalink"])
+
+    def check_auth(self) -> None:
+        self._call("auth_test")
 
     def find(self, *, channel: str, key: str, since: datetime, thread_ts: str | None = None
              ) -> tuple[str, str] | None:
+        """Read the channel (or the thread) from `since` on, page by page, for a message whose
+        metadata carries `key`. A channel busier than LOOKUP_PAGES pages since then raises:
+        the message cannot be ruled out, so it is not posted again."""
         channel_id = self.channel_id(channel)
         if channel_id is None:
             return None
-        oldest = f"{since.timestamp() - 60:.6f}"
-        if thread_ts:
-            resp = self._call("conversations_replies", channel=channel_id, ts=thread_ts,
-                              oldest=oldest, include_all_metadata=True, limit=200)
-        else:
-            resp = self._call("conversations_history", channel=channel_id, oldest=oldest,
-                              include_all_metadata=True, limit=200)
-        for msg in resp.get("messages") or []:
-            payload = (msg.get("metadata") or {}).get("event_payload") or {}
-            if payload.get("outbox_key") == key:
-                return channel_id, str(msg["ts"])
-        return None
+        method = "conversations_replies" if thread_ts else "conversations_history"
+        oldest = f"{(since - LOOKUP_MARGIN).timestamp():.6f}"
+        cursor: str | None = None
+        for _ in range(LOOKUP_PAGES):
+            resp = self._call(method, channel=channel_id, ts=thread_ts, oldest=oldest,
+                              include_all_metadata=True, limit=200, cursor=cursor)
+            for msg in resp.get("messages") or []:
+                payload = (msg.get("metadata") or {}).get("event_payload") or {}
+                if payload.get("outbox_key") == key:
+                    return channel_id, str(msg["ts"])
+            cursor = (resp.get("response_metadata") or {}).get("next_cursor") or None
+            if not cursor:
+                return None
+        raise DeliveryError(f"Slack {method}: more than {LOOKUP_PAGES * 200} messages in "
+                            f"{channel} since {since:%Y-%m-%d %H:%M} UTC; cannot rule out that "
+                            f"{key} was posted, so it is not posted again (check the channel, "
+                            "then `brand-monitor outbox retry --key`)", retryable=False)
 
     def channel_id(self, channel: str) -> str | None:
         """Resolve '#name' to an id (conversations.history needs ids)."""
@@ -143,15 +150,17 @@ class SlackDelivery:
         channel_id = self.channel_id(channel)
         if channel_id is None:
             raise DeliveryError(f"Slack chat_postMessage: not_in_channel {channel}"
-                                f"{_HINTS['not_in_channel']}", retryable=False)
+                                f"{HINTS['not_in_channel']}", retryable=False)
         try:
             self.client.conversations_join(channel=channel_id)
         except SlackApiError as e:
             error = e.response.get("error") if hasattr(e.response, "get") else None
             # private channel or no channels:join scope: only an invite helps (never fatal)
             raise DeliveryError(f"Slack chat_postMessage: not_in_channel {channel} and "
-                                f"conversations.join failed ({error}){_HINTS['not_in_channel']}",
+                                f"conversations.join failed ({error}){HINTS['not_in_channel']}",
                                 retryable=False) from e
+        except AFTER_SENDING as e:
+            raise transport_error("conversations_join", e) from e
         logger.info("joined %s to post there", channel, extra={"channel": channel})
 
     def _call(self, method: str, *, joinable: bool = False, **kwargs: Any) -> Any:
@@ -162,45 +171,13 @@ class SlackDelivery:
             if joinable and hasattr(e.response, "get") and \
                     e.response.get("error") == "not_in_channel":
                 raise _NotInChannel() from e
-            raise _delivery_error(method, e, channel=kwargs.get("channel")) from e
-        except (urllib.error.URLError, TimeoutError, ConnectionError) as e:
-            raise DeliveryError(f"Slack {method}: network error ({e})") from e
+            raise api_error(method, e, channel=kwargs.get("channel")) from e
+        except AFTER_SENDING as e:  # URLError is an OSError: sorted out by transport_error
+            raise transport_error(method, e) from e
 
 
 class _NotInChannel(Exception):  # internal signal: try conversations.join, then once more
     pass
-
-
-_HINTS = {
-    "not_in_channel": " (invite the bot: /invite @brand-monitor, or grant channels:join)",
-    "channel_not_found": " (no such channel, or a private one the bot was not invited to; "
-                         "check the channel in the config/rules routing, then /invite the bot)",
-    "is_archived": " (the channel is archived; route this label to another channel)",
-}
-
-
-def _delivery_error(method: str, e: SlackApiError, *, channel: str | None = None
-                    ) -> DeliveryError:
-    resp = e.response
-    status = getattr(resp, "status_code", None)
-    error = (resp.get("error") if hasattr(resp, "get") else None) or f"HTTP {status}"
-    if status == 429 or error == "ratelimited":
-        headers = getattr(resp, "headers", {}) or {}
-        retry = headers.get("Retry-After") or headers.get("retry-after") or "30"
-        try:
-            wait = float(retry)
-        except ValueError:
-            wait = 30.0
-        return DeliveryError(f"Slack {method}: rate limited", retry_after=wait)
-    if error in _FATAL:
-        return DeliveryError(f"Slack {method}: {error} — check SLACK_BOT_TOKEN and the app's "
-                             "scopes; delivery is paused, nothing is lost", retryable=False,
-                             fatal=True)
-    if error in _PERMANENT:
-        where = f" {channel}" if channel and error in _HINTS else ""
-        return DeliveryError(f"Slack {method}: {error}{where}{_HINTS.get(error, '')}",
-                             retryable=False)
-    return DeliveryError(f"Slack {method}: {error}")
 
 
 class TerminalDelivery:
@@ -209,11 +186,11 @@ class TerminalDelivery:
     def __init__(self, console: Console | None = None, *, files_dir: Path | None = None
                  ) -> None:
         self.console = console or Console()
-        self.files_dir = files_dir  # where upload() writes files (default: the working dir)
+        self.files_dir = files_dir  # where upload_file() writes (default: the working dir)
         self._n = 0
 
     def post(self, *, channel: str, text: str, blocks: list[dict[str, Any]], key: str,
-             thread_ts: str | None = None) -> tuple[str, str]:
+             thread_ts: str | None = None, unfurl_media: bool = False) -> tuple[str, str]:
         self._n += 1
         ts = f"terminal.{self._n:06d}"
         title = f"{channel}" + (" · thread reply" if thread_ts else "")
@@ -229,23 +206,19 @@ class TerminalDelivery:
              ) -> tuple[str, str] | None:
         return None  # the terminal keeps no history; re-rendering a message is harmless
 
-    def upload(self, *, channel: str, filename: str, content: bytes, title: str,
-               initial_comment: str, key: str) -> tuple[str, str | None]:
-        """Write the file under files_dir and show the message with the file's path."""
-        from rich.markup import escape as rich_escape
-
+    def upload_file(self, *, filename: str, content: bytes, title: str) -> tuple[str, str]:
+        """Write the file under files_dir; its permalink is the file's path (as a file URI)."""
         folder = self.files_dir or Path.cwd()
         folder.mkdir(parents=True, exist_ok=True)
-        path = folder / Path(filename).name
+        path = (folder / Path(filename).name).resolve()
         path.write_bytes(content)
-        body = rich_escape(_plain(initial_comment))
-        self.console.print(Panel(f"{body}\n[dim]{rich_escape(title)}: {rich_escape(str(path))}[/]",
-                                 title=f"{channel} · file", title_align="left",
-                                 border_style="cyan"))
-        return channel, None
+        return path.name, path.as_uri()
+
+    def check_auth(self) -> None:
+        return None  # nothing to authenticate
 
 
-_SLACK_LINK = re.compile(r"<(https?://[^|>]+)\|([^>]+)>")
+_SLACK_LINK = re.compile(r"<((?:https?|file)://[^|>]+)\|([^>]+)>")
 _SLACK_DATE = re.compile(r"<!date\^\d+\^[^|]*\|([^>]+)>")
 _SLACK_USER = re.compile(r"<@([A-Z0-9]+)>")
 

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from monitor.slack.blocks import render_case
 
 if TYPE_CHECKING:
+    from monitor.readmodels import CaseView
     from monitor.slack.delivery import Delivery
     from monitor.store import Store
 
@@ -17,9 +18,10 @@ ROUNDS = 4
 
 
 def refresh_message(store: Store, delivery: Delivery, case_id: int, *,
-                    max_text_chars: int = 1500) -> int | None:
+                    max_text_chars: int = 1500, view: CaseView | None = None) -> int | None:
     """chat.update the case's message with its CURRENT state; returns the case version Slack
     now shows, or None if the case has no message yet (the post renders the current state).
+    `view`: the case as the caller just read (or changed) it, saving the first read.
 
     Every updater (the outbox worker and the interactive fast path) goes through here. After
     each update the case is read again and, if it changed while the call was in flight, the
@@ -29,37 +31,25 @@ def refresh_message(store: Store, delivery: Delivery, case_id: int, *,
     Raises DeliveryError like Delivery.update."""
     shown: int | None = None
     for _ in range(ROUNDS):
-        found = store.get_case(case_id)
-        if found is None or not found[0].slack_ts:
+        found = view if view is not None else store.get_case(case_id)
+        view = None
+        if found is None or not found.case.slack_ts:
             return shown
         case, mention = found
-        ts = str(case.slack_ts)
         if shown is not None and case.version == shown:
             return shown
         text, blocks = render_case(case, mention, max_text_chars=max_text_chars)
-        delivery.update(channel=case.slack_channel or case.channel or "", ts=ts,
-                        text=text, blocks=blocks)
+        delivery.update(channel=case.slack_channel or case.channel or "",
+                        ts=str(case.slack_ts), text=text, blocks=blocks)
         shown = case.version
     logger.info("case %s kept changing while its message was updated; the outbox finishes it",
                 case_id, extra={"case_id": case_id})
     return shown
 
 
-def settle_updates(store: Store, case_id: int, *, version: int) -> int:
-    """Mark the case's still-pending "update" outbox rows for versions <= `version` as sent,
-    since the message already shows that state. Rows a worker has leased are left alone (its
-    delivery is a harmless re-render); rows for newer versions stay queued. Returns how many."""
-    found = store.get_case(case_id)
-    channel, ts = (found[0].slack_channel, found[0].slack_ts) if found else (None, None)
-    settled = 0
-    for row in store.outbox_rows(status="pending"):
-        if row.kind != "update" or row.case_id != case_id:
-            continue
-        try:
-            row_version = int(row.key.rsplit(":", 1)[1])
-        except (IndexError, ValueError):
-            continue
-        if row_version <= version:
-            store.mark_sent(row.id, channel=channel, ts=ts)
-            settled += 1
-    return settled
+def settle_updates(store: Store, view: CaseView, *, version: int) -> int:
+    """Mark the case's still-pending update rows for versions <= `version` as sent: the message
+    already shows that state (see Store.settle_updates). Returns how many."""
+    case = view.case
+    return store.settle_updates(case.id, version=version, channel=case.slack_channel,
+                                ts=case.slack_ts)

@@ -9,14 +9,15 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from monitor.daemon import Job
+from monitor.clock import utcnow
+from monitor.jobs import Job
 from monitor.models import Label, Priority, Status
 from monitor.slack import copy
-from monitor.store.tables import CaseRow, utcnow
+from monitor.store.keys import OutboxKind, post_key, reminder_key
 
 if TYPE_CHECKING:
     from monitor.config import SlackSettings
-    from monitor.daemon import Daemon
+    from monitor.readmodels import Case
     from monitor.store import Store
 
 logger = logging.getLogger(__name__)
@@ -55,9 +56,9 @@ def _ping_group(slack: SlackSettings) -> str | None:
     return None
 
 
-def _since_open(store: Store, case: CaseRow) -> datetime:
+def _since_open(store: Store, case: Case) -> datetime:
     """When the team could first see the case as open: its post (or its last reopen)."""
-    seen = [e.at for e in store.case_events(case.id) if e.action in ("posted", "reopened")]
+    seen = [e.at for e in store.case_events(case.id, actions=("posted", "reopened"))]
     return max(seen, default=case.created_at)
 
 
@@ -76,12 +77,11 @@ def due(store: Store, slack: SlackSettings, *, now: datetime) -> list[Reminder]:
             waited = now - _since_open(store, case)
             if waited < timedelta(minutes=limit):
                 continue
-            suffix = f":r{case.reopened}" if case.reopened else ""
             text = (copy.REMIND_UNCLAIMED.format(ping=group, label=label,
                                                  minutes=_minutes(waited)) if group else
                     copy.REMIND_UNCLAIMED_NO_GROUP.format(label=label, minutes=_minutes(waited)))
-            out.append(Reminder(case.id, "unclaimed", f"remind:{case.id}:unclaimed{suffix}",
-                                text, case.status))
+            key = reminder_key(case.id, "unclaimed", reopened=case.reopened)
+            out.append(Reminder(case.id, "unclaimed", key, text, case.status))
         elif case.status == Status.CLAIMED and case.claimed_at and case.owner and (
                 case.reminded_at is None or case.reminded_at < case.claimed_at):
             waited = now - case.claimed_at
@@ -89,7 +89,7 @@ def due(store: Store, slack: SlackSettings, *, now: datetime) -> list[Reminder]:
                 continue
             text = copy.REMIND_CLAIMED.format(ping=f"<@{case.owner}>", label=label,
                                               minutes=_minutes(waited))
-            key = f"remind:{case.id}:claimed:{case.claimed_at.isoformat()}"
+            key = reminder_key(case.id, "claimed", claimed_at=case.claimed_at)
             out.append(Reminder(case.id, "claimed", key, text, case.status))
     return out
 
@@ -101,11 +101,11 @@ def send_due(store: Store, slack: SlackSettings, *, now: datetime | None = None)
     sent = 0
     for r in due(store, slack, now=now):
         found = store.get_case(r.case_id)
-        if found is None or not found[0].channel:
+        if found is None or not found.case.channel:
             continue
-        case = found[0]
-        row = {"key": r.key, "kind": "raw", "case_id": r.case_id, "channel": case.channel,
-               "thread_key": f"post:{r.case_id}",
+        case = found.case
+        row = {"key": r.key, "kind": OutboxKind.RAW, "case_id": r.case_id,
+               "channel": case.channel, "thread_key": post_key(r.case_id),
                "payload": {"text": r.text, "blocks": [
                    {"type": "section", "text": {"type": "mrkdwn", "text": r.text}}]}}
         # guarded by the status it was due in: a claim landing meanwhile cancels the reminder
@@ -119,9 +119,7 @@ def send_due(store: Store, slack: SlackSettings, *, now: datetime | None = None)
     return sent
 
 
-def install(daemon: Daemon) -> None:
-    """Add the reminder job (every minute) to the daemon; its clock decides what is due."""
-    store, slack = daemon.app.store, daemon.app.settings.slack
-    clock: Callable[[], datetime] = daemon.clock
-    daemon.jobs.append(Job("reminders", lambda: send_due(store, slack, now=clock()),
-                           seconds=60))
+def reminder_jobs(store: Store, slack: SlackSettings, *,
+                  clock: Callable[[], datetime] = utcnow) -> list[Job]:
+    """The reminder job, every minute; `clock` decides what is due."""
+    return [Job("reminders", lambda: send_due(store, slack, now=clock()), seconds=60)]

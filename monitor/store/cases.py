@@ -8,7 +8,11 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select, update
 
-from monitor.store.tables import CaseRow, EventRow, LabelFeedbackRow, MentionRow, utcnow
+from monitor.clock import utcnow
+from monitor.readmodels import Case, CaseView, Event
+from monitor.store.convert import case_of, event_of, stored_mention_of
+from monitor.store.keys import OutboxKind, update_key
+from monitor.store.tables import CaseRow, EventRow, LabelFeedbackRow, MentionRow
 
 if TYPE_CHECKING:
     from contextlib import AbstractContextManager
@@ -24,37 +28,34 @@ class CasesMixin:
         @staticmethod
         def _enqueue(s: Session, **kwargs: Any) -> bool: ...
 
-    def get_case(self, case_id: int) -> tuple[CaseRow, MentionRow] | None:
+    def get_case(self, case_id: int) -> CaseView | None:
+        """The case with its mention, or None if there is no such case."""
         with self.session() as s:
             case = s.get(CaseRow, case_id)
             if case is None:
                 return None
             mention = s.get(MentionRow, case.mention_id)
             assert mention is not None
-            s.expunge(case)
-            s.expunge(mention)
-            return case, mention
+            return CaseView(case_of(case), stored_mention_of(mention))
 
-    def case_events(self, case_id: int) -> list[EventRow]:
+    def case_events(self, case_id: int, *, actions: Iterable[str] | None = None) -> list[Event]:
+        """The case's audit trail in order (only `actions`, when given)."""
         with self.session() as s:
-            rows = list(s.scalars(select(EventRow).where(EventRow.case_id == case_id)
-                                  .order_by(EventRow.at, EventRow.id)))
-            for r in rows:
-                s.expunge(r)
-            return rows
+            stmt = select(EventRow).where(EventRow.case_id == case_id)
+            if actions is not None:
+                stmt = stmt.where(EventRow.action.in_(list(actions)))
+            return [event_of(r) for r in s.scalars(stmt.order_by(EventRow.at, EventRow.id))]
 
     def set_slack_message(self, case_id: int, *, channel: str, ts: str) -> None:
+        """Record where the case's Slack message is (the outbox does it with mark_sent)."""
         with self.session() as s:
-            case = s.get(CaseRow, case_id)
-            if case is None:
-                return
-            first = case.slack_ts is None
-            case.slack_channel, case.slack_ts = channel, ts
-            if first:
-                s.add(EventRow(case_id=case_id, actor="system", action="posted",
-                               to_status=case.status, detail={"channel": channel, "ts": ts}))
+            record_slack_message(s, case_id, channel=channel, ts=ts)
 
-    def transition(
+    def transition(self, case_id: int, **change: Any) -> bool:
+        """`transition_case`, answering only whether the transition happened."""
+        return self.transition_case(case_id, **change) is not None
+
+    def transition_case(
         self,
         case_id: int,
         *,
@@ -68,23 +69,24 @@ class CasesMixin:
         refresh_message: bool = True,
         enqueue: Iterable[dict[str, Any]] = (),
         expect_version: int | None = None,
-    ) -> bool:
+    ) -> Case | None:
         """Change a case in one compare-and-set UPDATE (two agents clicking at once: one wins),
-        record the audit event and queue the Slack message update. False if the case was not in
-        `allowed_from` (or does not exist): nothing changes. `enqueue`: more outbox rows
-        (keyword arguments of `enqueue`) queued in the same transaction, only if it happens.
+        record the audit event and queue the Slack message update; returns the case as changed.
+        None if the case was not in `allowed_from` (or does not exist): nothing changes.
+        `enqueue`: more outbox rows (keyword arguments of `enqueue`) queued in the same
+        transaction, only if it happens.
         `expect_version`: only if the case is still at the version the caller computed
-        `values` from (False otherwise)."""
+        `values` from (None otherwise)."""
         now = at or utcnow()
         with self.session() as s:
             case = s.get(CaseRow, case_id)
             if case is None:
-                return False
+                return None
             allowed = set(allowed_from) if allowed_from is not None else None
             if allowed is not None and case.status not in allowed:
-                return False
+                return None
             if expect_version is not None and case.version != expect_version:
-                return False
+                return None
             from_status = case.status
             new_values: dict[str, Any] = dict(values or {})
             if to_status is not None:
@@ -94,16 +96,17 @@ class CasesMixin:
             stmt = update(CaseRow).where(CaseRow.id == case_id, CaseRow.version == case.version)
             res = s.execute(stmt.values(**new_values))
             if not res.rowcount:  # type: ignore[attr-defined]
-                return False  # someone else changed it between our read and write
+                return None  # someone else changed it between our read and write
             s.add(EventRow(case_id=case_id, actor=actor, action=action, from_status=from_status,
                            to_status=to_status or from_status, detail=detail or {}, at=now))
             if refresh_message and case.channel:
-                self._enqueue(s, key=f"update:{case_id}:{version}", kind="update",
+                self._enqueue(s, key=update_key(case_id, version), kind=OutboxKind.UPDATE,
                               case_id=case_id, channel=case.channel,
                               payload={"case_id": case_id})
             for row in enqueue:
                 self._enqueue(s, **row)
-            return True
+            s.refresh(case)
+            return case_of(case)
 
     def add_event(self, case_id: int, *, actor: str, action: str,
                   detail: dict[str, Any] | None = None, at: datetime | None = None) -> None:
@@ -127,7 +130,7 @@ class CasesMixin:
 
     def author_history(
         self, *, source: str, handle: str, since: datetime, before: datetime, limit: int = 10,
-    ) -> list[tuple[MentionRow, CaseRow]]:
+    ) -> list[CaseView]:
         """The same author's mentions on the same source posted in [since, before), newest
         first: what they said before the mention at `before`."""
         with self.session() as s:
@@ -139,19 +142,26 @@ class CasesMixin:
                 .order_by(MentionRow.created_at.desc())
                 .limit(limit)
             )
-            pairs = [(m, c) for m, c in s.execute(stmt)]
-            for m, c in pairs:
-                s.expunge(m)
-                s.expunge(c)
-            return pairs
+            return [CaseView(case_of(c), stored_mention_of(m)) for m, c in s.execute(stmt)]
 
-    def cases(self, *, statuses: Iterable[str] | None = None) -> list[tuple[CaseRow, MentionRow]]:
+    def cases(self, *, statuses: Iterable[str] | None = None) -> list[CaseView]:
+        """Every case with its mention (only those in `statuses`, when given), oldest first."""
         with self.session() as s:
             stmt = select(CaseRow, MentionRow).join(MentionRow, CaseRow.mention_id == MentionRow.id)
             if statuses is not None:
                 stmt = stmt.where(CaseRow.status.in_(list(statuses)))
-            pairs = [(c, m) for c, m in s.execute(stmt.order_by(CaseRow.id))]
-            for c, m in pairs:
-                s.expunge(c)
-                s.expunge(m)
-            return pairs
+            return [CaseView(case_of(c), stored_mention_of(m))
+                    for c, m in s.execute(stmt.order_by(CaseRow.id))]
+
+
+def record_slack_message(s: Session, case_id: int, *, channel: str, ts: str) -> None:
+    """Set the case's Slack message inside the caller's transaction; the first time, audit it
+    as 'posted'."""
+    case = s.get(CaseRow, case_id)
+    if case is None:
+        return
+    first = case.slack_ts is None
+    case.slack_channel, case.slack_ts = channel, ts
+    if first:
+        s.add(EventRow(case_id=case_id, actor="system", action="posted",
+                       to_status=case.status, detail={"channel": channel, "ts": ts}))

@@ -11,6 +11,9 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Engine
 
+from monitor.store.db import write_transaction
+from monitor.store.locks import MIGRATE_LOCK, lock_in_transaction
+
 logger = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -33,10 +36,13 @@ def current_revision(engine: Engine) -> str | None:
 
 
 def upgrade(engine: Engine) -> tuple[str | None, str | None]:
-    """Migrate to head; returns (revision before, revision after)."""
+    """Migrate to head in ONE transaction, so a process killed half-way leaves the database
+    as it was (PostgreSQL and SQLite both have transactional DDL); returns (revision before,
+    revision after)."""
     before = current_revision(engine)
     cfg = alembic_config(engine.url.render_as_string(hide_password=False))
-    with engine.begin() as conn:
+    with write_transaction(engine) as conn:
+        lock_in_transaction(conn, MIGRATE_LOCK)
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
     after = current_revision(engine)

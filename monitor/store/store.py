@@ -3,22 +3,35 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, select
-from sqlalchemy.exc import OperationalError
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from monitor.clock import utcnow
 from monitor.errors import StoreError
-from monitor.models import Author, Mention, Status, TriageItem
+from monitor.models import Status, TriageItem
+from monitor.readmodels import SourceState, StoredMention
 from monitor.store import migrate
 from monitor.store.cases import CasesMixin
-from monitor.store.db import make_engine
+from monitor.store.convert import (
+    fit,
+    jsonable,
+    mention_row,
+    state_of,
+    stored_id,
+    stored_mention_of,
+)
+from monitor.store.db import begin_now, make_engine
+from monitor.store.follow_ups import FollowUpsMixin
+from monitor.store.keys import OutboxKind, OutboxStatus, history_key, post_key
+from monitor.store.locks import Locks
 from monitor.store.outbox import OutboxMixin
+from monitor.store.report_queries import ReportQueriesMixin
 from monitor.store.tables import (
     CaseRow,
     EventRow,
@@ -27,7 +40,6 @@ from monitor.store.tables import (
     MentionRow,
     OutboxRow,
     SourceStateRow,
-    utcnow,
 )
 
 if TYPE_CHECKING:
@@ -37,115 +49,62 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-
-@dataclass(frozen=True, slots=True)
-class StoredMention:
-    """A mention as stored, with the brand/rule/label decided when it was processed."""
-
-    id: int
-    mention: Mention
-    brand: str | None
-    rule: str | None
-    label: str | None
-    status: str | None = None
+REPLICA_PREFIX = "brand-monitor "  # application_name of a daemon's sessions: prefix + replica
 
 
-def row_to_mention(row: MentionRow) -> Mention:
-    return Mention(
-        source=row.source,
-        external_id=row.external_id,
-        text=row.text,
-        created_at=row.created_at,
-        author=Author(
-            handle=row.author_handle,
-            name=row.author_name,
-            id=row.author_id,
-            followers=row.author_followers,
-            verified=row.author_verified,
-            url=row.author_url,
-        ),
-        url=row.url,
-        title=row.title,
-        lang=row.lang,
-        rating=row.rating,
-        brand=row.brand if row.kind == "review" else None,
-        kind=row.kind,
-        parent_id=row.parent_id,
-        is_retweet=row.is_retweet,
-        is_quote=row.is_quote,
-        extra=dict(row.extra or {}),
-    )
+def unreachable(error: Exception) -> str:
+    """The driver's reason, first line only (psycopg adds hints on more lines)."""
+    orig = getattr(error, "orig", None) or error
+    return str(orig).strip().splitlines()[0] if str(orig).strip() else type(orig).__name__
 
 
-def _mention_row(item: TriageItem) -> MentionRow:
-    m, c, r = item.mention, item.classification, item.match
-    return MentionRow(
-        source=m.source,
-        external_id=m.external_id,
-        kind=m.kind,
-        brand=r.brand,
-        rule=r.rule,
-        text=m.text,
-        title=m.title,
-        url=m.url,
-        lang=m.lang,
-        rating=m.rating,
-        parent_id=m.parent_id,
-        is_retweet=m.is_retweet,
-        is_quote=m.is_quote,
-        author_handle=m.author.handle,
-        author_name=m.author.name,
-        author_id=m.author.id,
-        author_followers=m.author.followers,
-        author_verified=m.author.verified,
-        author_url=m.author.url,
-        extra=_jsonable(m.extra),
-        created_at=m.created_at,
-        label=c.label.value,
-        confidence=float(c.confidence),
-        uncertain=c.uncertain,
-        reasons=list(c.reasons),
-        scores={k: float(v) for k, v in c.scores.items()},
-        model=c.model,
-        priority=int(r.priority),
-        priority_reasons=list(r.priority_reasons),
-        matched_terms=list(r.terms),
-    )
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, dict) or hasattr(value, "items"):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, datetime):
-        return value.isoformat()
-    return value
-
-
-class Store(CasesMixin, OutboxMixin):
+class Store(CasesMixin, OutboxMixin, ReportQueriesMixin, FollowUpsMixin):
     """All database access. Thread-safe: each method opens its own session."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._sessions = sessionmaker(engine, expire_on_commit=False)
+        self.locks = Locks(engine)  # who polls a source / runs a job now, across replicas
 
     @classmethod
-    def from_url(cls, url: str, *, migrate_schema: bool = True) -> Store:
-        store = cls(make_engine(url))
+    def from_url(cls, url: str, *, migrate_schema: bool = True,
+                 application_name: str | None = None) -> Store:
+        store = cls(make_engine(url, application_name=application_name))
         if migrate_schema:
             store.upgrade()
         return store
 
     @classmethod
-    def from_settings(cls, settings: Settings, *, migrate_schema: bool = True) -> Store:
-        return cls.from_url(settings.db_url, migrate_schema=migrate_schema)
+    def from_settings(cls, settings: Settings, *, migrate_schema: bool = True,
+                      application_name: str | None = None) -> Store:
+        return cls.from_url(settings.db_url, migrate_schema=migrate_schema,
+                            application_name=application_name)
 
     def upgrade(self) -> tuple[str | None, str | None]:
         try:
             return migrate.upgrade(self.engine)
-        except OperationalError as e:
-            raise StoreError(f"cannot reach the database: {e.orig}") from e
+        except (OperationalError, InterfaceError) as e:
+            raise StoreError(f"cannot reach the database: {unreachable(e)}") from e
+
+    def ping(self) -> None:
+        """Raise StoreError (one line) unless the database answers a query."""
+        try:
+            with self.engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+        except (OperationalError, InterfaceError) as e:
+            raise StoreError(f"cannot reach the database: {unreachable(e)}") from e
+
+    def replicas(self) -> list[str]:
+        """The daemons connected to this database now, by the application_name their sessions
+        carry (PostgreSQL; SQLite has no sessions to list: [])."""
+        if self.engine.dialect.name != "postgresql":
+            return []
+        with self.engine.connect() as conn:
+            rows = conn.execute(text(
+                "SELECT DISTINCT application_name FROM pg_stat_activity "
+                "WHERE datname = current_database() AND application_name LIKE :p "
+                "ORDER BY 1"), {"p": f"{REPLICA_PREFIX}%"})
+            return [str(r[0])[len(REPLICA_PREFIX):] for r in rows]
 
     def close(self) -> None:
         self.engine.dispose()
@@ -159,7 +118,10 @@ class Store(CasesMixin, OutboxMixin):
     # -- mentions ---------------------------------------------------------------------------
 
     def seen_ids(self, source: str, external_ids: Iterable[str]) -> set[str]:
-        ids = list(dict.fromkeys(external_ids))
+        """The ids (as given) already stored for `source`; an over-long id is looked up in the
+        form it is stored in (convert.stored_id)."""
+        asked = {stored_id(i): i for i in dict.fromkeys(external_ids)}
+        ids = list(asked)
         seen: set[str] = set()
         with self.session() as s:
             for i in range(0, len(ids), 500):
@@ -169,47 +131,42 @@ class Store(CasesMixin, OutboxMixin):
                         MentionRow.source == source, MentionRow.external_id.in_(chunk)
                     )
                 )
-                seen.update(rows)
+                seen.update(asked[r] for r in rows)
         return seen
 
     def save_batch(
-        self, source: str, items: Sequence[TriageItem], cursor: str | None, *, fetched: int = 0
+        self, source: str, items: Sequence[TriageItem], cursor: str | None, *, fetched: int = 0,
+        on_error: Callable[[TriageItem, Exception], None] | None = None,
     ) -> list[int]:
         """Persist mentions, their cases, 'created' events, outbox rows and the source's new
-        cursor in ONE transaction, so a crash leaves either all of it or none. Returns case ids."""
+        cursor in ONE transaction, so a crash leaves either all of it or none. Returns the case
+        ids of the stored items, in order.
+
+        An item the database refuses (a duplicate, a value it cannot hold) is rolled back to
+        its savepoint, logged, passed to `on_error` and left out: the others and the cursor are
+        stored. Only a failure of the database itself fails the batch."""
         now = utcnow()
         case_ids: list[int] = []
         with self.session() as s:
+            begin_now(s.connection())  # SQLite: SAVEPOINTs below nest inside one transaction
             for item in items:
-                row = _mention_row(item)
-                s.add(row)
-                s.flush()
-                status = Status.NEW if item.channel else Status.IGNORED
-                case = CaseRow(
-                    mention_id=row.id,
-                    status=status.value,
-                    label=item.label.value,
-                    priority=int(item.priority),
-                    channel=item.channel,
-                    reply_text=item.reply.text if item.reply else None,
-                    reply_template=item.reply.template if item.reply else None,
-                    kb_entry=item.reply.kb_entry if item.reply else None,
-                    kb_url=item.reply.kb_url if item.reply else None,
-                    created_at=now,
-                    updated_at=now,
-                )
-                s.add(case)
-                s.flush()
-                s.add(EventRow(case_id=case.id, actor="system", action="created",
-                               to_status=status.value, at=now,
-                               detail={"label": item.label.value, "brand": item.match.brand}))
-                if item.channel:
-                    self._enqueue(s, key=f"post:{case.id}", kind="post", case_id=case.id,
-                                  channel=item.channel, payload={"case_id": case.id})
-                    self._enqueue(s, key=f"history:{case.id}", kind="history", case_id=case.id,
-                                  channel=item.channel, thread_key=f"post:{case.id}",
-                                  payload={"case_id": case.id})
-                case_ids.append(case.id)
+                try:
+                    with s.begin_nested():
+                        case_ids.append(self._save_item(s, item, now))
+                except (OperationalError, InterfaceError):
+                    raise  # the database is gone or locked: no item, no cursor
+                except IntegrityError as e:
+                    if self._stored(s, source, item):  # stored meanwhile (another replica):
+                        # one line, never the driver's text (it quotes the SQL and the mention)
+                        logger.warning("%s/%s not stored: already stored by another process",
+                                       source, item.mention.external_id[:200],
+                                       extra={"source": source})
+                        if on_error is not None:
+                            on_error(item, e)
+                        continue
+                    self._refused(source, item, e, on_error)
+                except Exception as e:  # one mention's data must not cost the batch
+                    self._refused(source, item, e, on_error)
             state = s.get(SourceStateRow, source) or SourceStateRow(source=source)
             state.cursor = cursor
             state.last_poll_at = now
@@ -218,9 +175,58 @@ class Store(CasesMixin, OutboxMixin):
             state.last_error = None
             state.disabled_reason = None
             state.next_poll_at = None
-            state.stored_total = (state.stored_total or 0) + len(items)
+            state.stored_total = (state.stored_total or 0) + len(case_ids)
             s.add(state)
         return case_ids
+
+    @staticmethod
+    def _stored(s: Session, source: str, item: TriageItem) -> bool:
+        return s.scalar(select(MentionRow.id).where(
+            MentionRow.source == source,
+            MentionRow.external_id == stored_id(item.mention.external_id))) is not None
+
+    @staticmethod
+    def _refused(source: str, item: TriageItem, e: Exception,
+                 on_error: Callable[[TriageItem, Exception], None] | None) -> None:
+        m = item.mention
+        logger.error("%s/%s not stored: %s", m.source, m.external_id[:200],
+                     str(e).split("\n", 1)[0][:300], exc_info=True, extra={"source": source})
+        if on_error is not None:
+            on_error(item, e)
+
+    def _save_item(self, s: Session, item: TriageItem, now: datetime) -> int:
+        """One mention with its case, 'created' event and outbox rows; returns the case id."""
+        row = mention_row(item)
+        s.add(row)
+        s.flush()
+        status = Status.NEW if item.channel else Status.IGNORED
+        case = fit(CaseRow(
+            mention_id=row.id,
+            status=status.value,
+            label=item.label.value,
+            priority=int(item.priority),
+            channel=item.channel,
+            reply_text=item.reply.text if item.reply else None,
+            reply_template=item.reply.template if item.reply else None,
+            kb_entry=item.reply.kb_entry if item.reply else None,
+            kb_url=item.reply.kb_url if item.reply else None,
+            created_at=now,
+            updated_at=now,
+        ))
+        s.add(case)
+        s.flush()
+        s.add(EventRow(case_id=case.id, actor="system", action="created",
+                       to_status=status.value, at=now,
+                       detail={"label": item.label.value, "brand": row.brand}))
+        if case.channel:
+            self._enqueue(s, key=post_key(case.id), kind=OutboxKind.POST,
+                          case_id=case.id, channel=case.channel,
+                          payload={"case_id": case.id})
+            self._enqueue(s, key=history_key(case.id), kind=OutboxKind.HISTORY,
+                          case_id=case.id, channel=case.channel,
+                          thread_key=post_key(case.id), payload={"case_id": case.id})
+        s.flush()  # a refused row fails here, inside this item's savepoint
+        return case.id
 
     def iter_mentions(self, since: datetime | None = None) -> Iterator[StoredMention]:
         stmt = select(MentionRow, CaseRow.status).join(
@@ -230,8 +236,7 @@ class Store(CasesMixin, OutboxMixin):
             stmt = stmt.where(MentionRow.created_at >= since)
         with self._sessions() as s:
             for row, status in s.execute(stmt.execution_options(yield_per=500)):
-                yield StoredMention(id=row.id, mention=row_to_mention(row), brand=row.brand,
-                                    rule=row.rule, label=row.label, status=status)
+                yield stored_mention_of(row, status=status)
 
     def count_mentions(self) -> int:
         with self.session() as s:
@@ -249,6 +254,11 @@ class Store(CasesMixin, OutboxMixin):
             state = s.get(SourceStateRow, source)
             return state.cursor if state else None
 
+    def source_state(self, source: str) -> SourceState | None:
+        with self.session() as s:
+            row = s.get(SourceStateRow, source)
+            return state_of(row) if row is not None else None
+
     def record_poll(
         self,
         source: str,
@@ -256,12 +266,18 @@ class Store(CasesMixin, OutboxMixin):
         error: str | None = None,
         next_poll_at: datetime | None = None,
         disabled_reason: str | None = None,
+        at: datetime | None = None,
+        by: str | None = None,
     ) -> None:
-        """Record a poll that stored nothing: an error (with backoff) or an empty success."""
-        now = utcnow()
+        """Record how a poll ended: a success (and when the next one is due) or an error (and
+        when the backoff ends); `by`: the replica that polled. What a poll stored is recorded
+        with it by `save_batch`."""
+        now = at or utcnow()
         with self.session() as s:
             state = s.get(SourceStateRow, source) or SourceStateRow(source=source, failures=0)
             state.last_poll_at = now
+            if by is not None:
+                state.polled_by = by
             if error is None:
                 state.last_success_at = now
                 state.failures = 0
@@ -275,9 +291,10 @@ class Store(CasesMixin, OutboxMixin):
             state.next_poll_at = next_poll_at
             s.add(state)
 
-    def source_states(self) -> list[SourceStateRow]:
+    def source_states(self) -> list[SourceState]:
         with self.session() as s:
-            return list(s.scalars(select(SourceStateRow).order_by(SourceStateRow.source)))
+            return [state_of(r) for r in
+                    s.scalars(select(SourceStateRow).order_by(SourceStateRow.source))]
 
     def kv_get(self, key: str) -> dict[str, Any] | None:
         with self.session() as s:
@@ -287,11 +304,17 @@ class Store(CasesMixin, OutboxMixin):
     def kv_set(self, key: str, value: dict[str, Any]) -> None:
         with self.session() as s:
             row = s.get(KeyValueRow, key) or KeyValueRow(key=key)
-            row.value = _jsonable(value)
+            row.value = jsonable(value)
             row.updated_at = utcnow()
             s.add(row)
 
-    def outbox_backlog(self) -> dict[str, int]:
+    def outbox_backlog(self, *, unsent: bool = False) -> dict[str, int]:
+        """Rows by status; `unsent`: only those not delivered (pending, sending, unknown, dead),
+        counted without reading the sent rows, which only grow."""
+        stmt = select(OutboxRow.status, func.count()).group_by(OutboxRow.status)
+        if unsent:
+            stmt = stmt.where(OutboxRow.status.in_(
+                (OutboxStatus.PENDING, OutboxStatus.SENDING, OutboxStatus.UNKNOWN,
+                 OutboxStatus.DEAD)))
         with self.session() as s:
-            rows = s.execute(select(OutboxRow.status, func.count()).group_by(OutboxRow.status))
-            return {status: int(n) for status, n in rows}
+            return {status: int(n) for status, n in s.execute(stmt)}

@@ -21,6 +21,9 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
+from monitor.clock import utcnow
+from monitor.redact import MAX_STORED, redact
+
 NAMING = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -48,8 +51,15 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-def utcnow() -> datetime:
-    return datetime.now(UTC)
+class ErrorText(TypeDecorator[str]):
+    """An error message as stored, whoever writes it (a source's poll, the outbox): secrets
+    redacted and cut to a readable length (monitor.redact), so none reaches `status`."""
+
+    impl = Text
+    cache_ok = True
+
+    def process_bind_param(self, value: str | None, dialect: Any) -> str | None:
+        return None if value is None else redact(value, limit=MAX_STORED)
 
 
 class Base(DeclarativeBase):
@@ -128,6 +138,54 @@ class CaseRow(Base):
     reminders: Mapped[int] = mapped_column(Integer, default=0)
     reopened: Mapped[int] = mapped_column(Integer, default=0)
     version: Mapped[int] = mapped_column(Integer, default=0)  # optimistic concurrency
+    # the public reply (monitor.replies.flow): where the current attempt stands and its result
+    reply_state: Mapped[str | None] = mapped_column(String(24))
+    reply_attempt: Mapped[int] = mapped_column(Integer, default=0)  # numbers the outbox key
+    reply_by: Mapped[str | None] = mapped_column(String(64))  # who drafted the attempt
+    replied_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    reply_url: Mapped[str | None] = mapped_column(Text)
+    reply_platform_id: Mapped[str | None] = mapped_column(String(128))
+    reply_error: Mapped[str | None] = mapped_column(Text)  # why the attempt was not posted
+    # the customer's latest answer after our reply (monitor.followup): shown on the message
+    follow_ups: Mapped[int] = mapped_column(Integer, default=0)
+    follow_up_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    follow_up_label: Mapped[str | None] = mapped_column(String(16))
+    follow_up_signal: Mapped[str | None] = mapped_column(String(16))  # latest signal, if any
+    follow_up_rating: Mapped[int | None] = mapped_column(Integer)  # the review's stars now
+
+
+class FollowUpRow(Base):
+    """The customer's answer after our public reply, attached to the case it answers: their
+    post or comment in the conversation (`revision` ""), or their review as they updated it
+    (the review's id, one row per version). (source, external_id, revision) is unique, so an
+    answer is recorded once however many watchers or polls see it."""
+
+    __tablename__ = "follow_ups"
+    __table_args__ = (
+        UniqueConstraint("source", "external_id", "revision",
+                         name="uq_follow_ups_source_external_id_revision"),
+        Index("ix_follow_ups_case", "case_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
+    source: Mapped[str] = mapped_column(String(32))
+    external_id: Mapped[str] = mapped_column(String(128))
+    revision: Mapped[str] = mapped_column(String(64), default="")
+    kind: Mapped[str] = mapped_column(String(16))  # reply | review_update
+    text: Mapped[str] = mapped_column(Text)
+    title: Mapped[str | None] = mapped_column(Text)
+    url: Mapped[str | None] = mapped_column(Text)
+    author_handle: Mapped[str] = mapped_column(String(128))
+    rating: Mapped[int | None] = mapped_column(Integer)
+    previous_rating: Mapped[int | None] = mapped_column(Integer)
+    posted_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    fetched_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    label: Mapped[str] = mapped_column(String(16))
+    confidence: Mapped[float] = mapped_column(Float, default=0.0)
+    model: Mapped[str] = mapped_column(String(128), default="")
+    signal: Mapped[str | None] = mapped_column(String(16))  # satisfaction | dissatisfaction
+    reopened: Mapped[bool] = mapped_column(Boolean, default=False)  # it reopened the case
 
 
 class EventRow(Base):
@@ -155,12 +213,13 @@ class SourceStateRow(Base):
     cursor: Mapped[str | None] = mapped_column(Text)
     last_poll_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     last_success_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    last_error: Mapped[str | None] = mapped_column(Text)
+    last_error: Mapped[str | None] = mapped_column(ErrorText())
     last_error_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     failures: Mapped[int] = mapped_column(Integer, default=0)
-    disabled_reason: Mapped[str | None] = mapped_column(Text)
+    disabled_reason: Mapped[str | None] = mapped_column(ErrorText())
     next_poll_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     stored_total: Mapped[int] = mapped_column(Integer, default=0)
+    polled_by: Mapped[str | None] = mapped_column(String(128))  # the replica that last polled
 
 
 class OutboxRow(Base):
@@ -180,11 +239,16 @@ class OutboxRow(Base):
     status: Mapped[str] = mapped_column(String(16), default="pending")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    last_error: Mapped[str | None] = mapped_column(Text)
+    last_error: Mapped[str | None] = mapped_column(ErrorText())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     slack_channel: Mapped[str | None] = mapped_column(String(32))
     slack_ts: Mapped[str | None] = mapped_column(String(32))
+    # when the first attempt that may have reached Slack began (None: nothing is in doubt);
+    # the reconciling lookup reads Slack from there on
+    attempted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # the replica that leased the row last (a 'sending' row is its own until next_attempt_at)
+    lease_owner: Mapped[str | None] = mapped_column(String(128))
 
 
 class LabelFeedbackRow(Base):

@@ -128,6 +128,27 @@ def test_poll__unknown_app_is_skipped_not_fatal(server: FakeServer) -> None:
     assert batch.dropped == {"app_not_found": 1}
 
 
+def test_poll__one_failing_app_does_not_stop_the_others(server: FakeServer) -> None:
+    fake = AppStoreFake(server)
+    fake.add(review(1))
+    server.route("GET", "/us/rss/customerreviews/page=1/id=500500/sortby=mostrecent/json",
+                 Response(503, "busy"))
+    batch = connector(server).poll([SourceQuery("x", "500500"), QUERY], None)
+    assert [m.external_id for m in batch.mentions] == ["1"]
+    assert batch.dropped == {"app_failed": 1}
+    marks = json.loads(batch.next_cursor or "")["apps"]
+    assert "500500:us" not in marks and f"{APP_ID}:us" in marks  # the failed app is retried
+
+
+def test_poll__a_rate_limit_on_one_app_fails_the_whole_poll(server: FakeServer) -> None:
+    fake = AppStoreFake(server)
+    fake.add(review(1))
+    server.route("GET", "/us/rss/customerreviews/page=1/id=429429/sortby=mostrecent/json",
+                 Response(429, "slow down", {"Retry-After": "60"}))
+    with pytest.raises(RateLimited):
+        connector(server).poll([SourceQuery("x", "429429"), QUERY], None)
+
+
 @pytest.mark.parametrize(
     ("response", "error"),
     [

@@ -25,8 +25,8 @@ CONNECTORS_DIR = Path(connectors.__file__).parent
 def _present() -> list[str]:
     """Registered names whose module has landed (others join the test when they do)."""
     names = []
-    for name, dotted in registry.SOURCES.items():
-        module = dotted.partition(":")[0].removeprefix("connectors.").replace(".", "/")
+    for name, info in registry.SOURCES.items():
+        module = info.path.partition(":")[0].removeprefix("connectors.").replace(".", "/")
         if (CONNECTORS_DIR / f"{module}.py").is_file() or (
                 CONNECTORS_DIR / module / "__init__.py").is_file():
             names.append(name)

@@ -299,3 +299,25 @@ def test_sample__packaged_rounds_replay_everything_once() -> None:
         cursor = batch.next_cursor
     assert cursor == "3"
     assert len(seen) == len(set(seen)) == len(load_samples())
+
+
+@pytest.mark.parametrize(("text", "expect"), [
+    ("items: " + "[" * 500 + "]" * 500 + "\n", "line 1: YAML nested more than 50 levels deep"),
+    ("a: &a [x, x, x, x, x, x, x, x, x, x]\n"
+     + "".join(f"{n}: &{n} [{', '.join([f'*{p}'] * 10)}]\n"
+               for p, n in zip("abcdefg", "bcdefgh", strict=True)) + "items: []\n",
+     "YAML expands to more than 1,000,000 values through its aliases"),
+], ids=["deep", "alias-bomb"])
+def test_sample__unsafe_yaml_is_one_config_error(tmp_path: Path, text: str, expect: str) -> None:
+    path = write(tmp_path, text)
+    with pytest.raises(ConfigError) as err:  # was: RecursionError / a billion values built
+        load_samples(path)
+    assert str(err.value).startswith(f"{path}: ") and expect in str(err.value)
+
+
+def test_sample__not_utf8_is_one_config_error(tmp_path: Path) -> None:
+    path = tmp_path / "samples.yaml"
+    path.write_bytes("items:\n  - text: caf\xe9\n".encode("latin-1"))
+    with pytest.raises(ConfigError) as err:  # was: UnicodeDecodeError
+        load_samples(path)
+    assert str(err.value) == f"{path}: line 2: not UTF-8 text (byte 0xe9); save the file as UTF-8"

@@ -36,6 +36,9 @@ class Response:
     body: bytes | str | Any = b""
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0  # seconds to stall before answering (timeouts); uses an Event, not sleep
+    reason: str | None = None  # the status line's reason phrase (default: the standard one)
+    trickle: float = 0.0  # send the whole answer one byte at a time, this many seconds apart
+    drop: bool = False  # close the connection without answering (after the work was done)
 
     def encoded(self) -> bytes:
         if isinstance(self.body, bytes):
@@ -89,16 +92,27 @@ class FakeServer:
                 resp = handler(req) if handler else Response(404, {"error": "no route"})
                 if resp.delay:
                     server._stop.wait(resp.delay)
+                if resp.drop:  # the client sees the connection close with no answer
+                    self.close_connection = True
+                    return
                 data = resp.encoded()
                 try:
-                    self.send_response(resp.status)
+                    self.send_response(resp.status, resp.reason)
                     headers = {"Content-Type": "application/json", **resp.headers}
-                    if req.headers.get("connection", "").lower() == "close":
+                    if req.headers.get("connection", "").lower() == "close" or resp.trickle:
                         headers.setdefault("Connection", "close")
                         self.close_connection = True
                     for k, v in headers.items():
                         self.send_header(k, v)
                     self.send_header("Content-Length", str(len(data)))
+                    if resp.trickle:
+                        head, self._headers_buffer = b"".join(self._headers_buffer), []
+                        for i, byte in enumerate(head + b"\r\n" + data):
+                            if i and server._stop.wait(resp.trickle):
+                                return
+                            self.wfile.write(bytes([byte]))
+                            self.wfile.flush()
+                        return
                     self.end_headers()
                     self.wfile.write(data)
                 except (BrokenPipeError, ConnectionResetError):

@@ -85,3 +85,19 @@ def test_bundled__every_demo_brand_has_a_clean_knowledge_base(
             assert e.link and e.link.startswith("https://")
             assert len(e.questions) >= 3
             assert e.short is not None and len(e.short) <= 160, e.id  # fits X and Google Play
+
+
+def test_load_brand__unsafe_yaml_is_an_error_with_its_line_and_the_rest_loads(
+        tmp_path: Path) -> None:
+    (tmp_path / "a.yaml").write_text(YAML_OK)
+    (tmp_path / "deep.yaml").write_text("entries: " + "[" * 500 + "]" * 500 + "\n")
+    (tmp_path / "front.md").write_text("---\nid: x\nquestions: " + "[" * 60 + "]" * 60
+                                       + "\n---\nanswer\n")
+    (tmp_path / "latin.yaml").write_bytes("- id: caf\xe9\n".encode("latin-1"))
+    kb = load_brand(tmp_path, brand="brewbird")  # was: RecursionError out of load_brand
+    assert [e.id for e in kb.entries] == ["pause"]
+    assert sorted(str(e).replace(f"{tmp_path}/", "") for e in kb.errors) == [
+        "deep.yaml:1: cannot read: YAML nested more than 50 levels deep",
+        "front.md:3: cannot read: YAML nested more than 50 levels deep",
+        "latin.yaml:1: cannot read: not UTF-8 text (byte 0xe9); save the file as UTF-8",
+    ]

@@ -25,6 +25,16 @@ def test_weighted_length__urls_count_23_whatever_their_length() -> None:
     assert pf.weighted_length("mail help@parcelly.com") == len("mail help@parcelly.com")
 
 
+def test_weighted_length__a_link_on_any_official_tld_counts_23() -> None:
+    # the hand-made count knew a dozen TLDs: "parcelly.de/hilfe" was 17 plain characters
+    assert pf.weighted_length("Hilfe gibt es parcelly.de/hilfe") == 14 + 23
+    assert pf.urls("siehe parcelly.de/hilfe.") == [(6, 23)]
+
+
+def test_weighted_length__an_emoji_sequence_counts_two() -> None:
+    assert pf.weighted_length("\U0001f9d1\U0001f3fd\u200d\U0001f4bb") == 2  # one emoji for X
+
+
 def test_weighted_length__emoji_and_cjk_count_two() -> None:
     assert pf.weighted_length("ok 🔥") == 3 + 2
     assert pf.weighted_length("東京") == 4

@@ -11,11 +11,23 @@ import pytest
 from slack_bolt import App, BoltRequest, BoltResponse
 from slack_sdk import WebClient
 
+from monitor.config import ApprovalRule
 from monitor.models import Author
-from monitor.slack.reply_modal import ACTION_ID, BLOCK_ID, CALLBACK_ID, register
+from monitor.replies.publishing import Publishing
+from monitor.slack.approvers import ApproverGroups
+from monitor.slack.reply_actions import ReplyHandlers
+from monitor.slack.reply_modal import (
+    ACTION_ID,
+    BLOCK_ID,
+    CALLBACK_ID,
+    SAVE_ACTION,
+    SAVE_BLOCK,
+    register,
+)
 from monitor.store import Store
 from tests import factories as f
 from tests.fakes.bolt import TrackingExecutor, signed_request
+from tests.fakes.publisher import MemoryPublisher
 from tests.fakes.server import FakeServer
 from tests.fakes.slack import FakeSlack
 
@@ -163,3 +175,139 @@ def test_reply_submit__checks_the_platform_rules(
 def test_reply_submit__unknown_case_is_an_error_on_the_field(app: App) -> None:
     resp = app.dispatch(signed(submission(999, "hello")))
     assert "no longer exists" in errors(resp)[BLOCK_ID]
+
+
+# -- Send from the modal -------------------------------------------------------------------------
+
+class ShortPublisher(MemoryPublisher):
+    """A platform that counts every character twice (its own counting, not ours)."""
+
+    limit = 20
+
+    def length(self, text: str) -> int:
+        return 2 * len(text)
+
+
+def sender(store: Store, slack: FakeSlack, executor: Executor, publisher: MemoryPublisher | None,
+           *, approval: bool = False) -> App:
+    client = WebClient(token=TOKEN, base_url=slack.base_url, timeout=5)
+    bolt = App(token=TOKEN, signing_secret=SECRET, listener_executor=executor, client=client)
+    rules = [ApprovalRule(group="S0LEADS001")] if approval else []
+    pub = Publishing({"x": publisher} if publisher else {},
+                     {} if publisher else {"x": "X_USER_TOKEN is not set"}, rules)
+    handlers = ReplyHandlers(store=store, publishing=pub, approvers=ApproverGroups(client),
+                             push=lambda view: None)
+    register(bolt, store=store, replies=handlers)
+    return bolt
+
+
+def send_submission(case_id: int, text: str, *, save_only: bool = False) -> dict[str, Any]:
+    payload = submission(case_id, text)
+    payload["view"]["private_metadata"] = f"{case_id}:send"
+    chosen = [{"text": {"type": "plain_text", "text": "x"}, "value": SAVE_ACTION}] \
+        if save_only else []
+    payload["view"]["state"]["values"][SAVE_BLOCK] = {
+        SAVE_ACTION: {"type": "checkboxes", "selected_options": chosen}}
+    return payload
+
+
+def opened_view(slack: FakeSlack) -> dict[str, Any]:
+    return [p for m, p in slack.calls if m == "views.open"][-1]["view"]
+
+
+def test_reply_button__account_set_up_offers_send_and_a_save_only_box(
+        store: Store, slack: FakeSlack, executor: Executor) -> None:
+    app = sender(store, slack, executor, MemoryPublisher())
+    case_id = case(store)
+    app.dispatch(signed(click(case_id)))
+    executor.drain()
+    view = opened_view(slack)
+    assert view["submit"]["text"] == "Send" and view["private_metadata"] == f"{case_id}:send"
+    assert view["blocks"][1]["block_id"] == SAVE_BLOCK and view["blocks"][1]["optional"]
+    assert "Posted publicly on X" in view["blocks"][-1]["elements"][0]["text"]
+
+
+def test_reply_button__account_not_set_up_offers_save_with_the_reason(
+        store: Store, slack: FakeSlack, executor: Executor) -> None:
+    app = sender(store, slack, executor, None)
+    app.dispatch(signed(click(case(store))))
+    executor.drain()
+    view = opened_view(slack)
+    assert view["submit"]["text"] == "Save reply" and ":" not in view["private_metadata"]
+    assert "Replies on X are not set up (X_USER_TOKEN is not set)." in \
+        view["blocks"][-1]["elements"][0]["text"]
+
+
+def test_reply_submit__send_queues_the_edited_reply(
+        store: Store, slack: FakeSlack, executor: Executor) -> None:
+    app = sender(store, slack, executor, MemoryPublisher())
+    case_id = case(store)
+    resp = app.dispatch(signed(send_submission(case_id, "Hi @dani_k, fixed now!")))
+    executor.drain()
+    assert resp.status == 200 and not resp.body
+    row, _ = store.get_case(case_id)  # type: ignore[misc]
+    assert (row.reply_state, row.reply_final, row.reply_by) == ("queued", "Hi @dani_k, fixed now!",
+                                                                AGENT)
+    (queued,) = [r for r in store.outbox_rows() if r.kind == "reply"]
+    assert queued.payload["text"] == "Hi @dani_k, fixed now!" and queued.channel == "x"
+    event = store.case_events(case_id)[-1]
+    assert (event.action, event.detail["edited"]) == ("reply_requested", True)
+
+
+def test_reply_submit__save_only_box_stores_without_sending(
+        store: Store, slack: FakeSlack, executor: Executor) -> None:
+    app = sender(store, slack, executor, MemoryPublisher())
+    case_id = case(store)
+    app.dispatch(signed(send_submission(case_id, "Later.", save_only=True)))
+    executor.drain()
+    row, _ = store.get_case(case_id)  # type: ignore[misc]
+    assert (row.reply_final, row.reply_state) == ("Later.", None)
+    assert not [r for r in store.outbox_rows() if r.kind == "reply"]
+
+
+def test_reply_submit__send_counts_as_the_publisher_does(
+        store: Store, slack: FakeSlack, executor: Executor) -> None:
+    app = sender(store, slack, executor, ShortPublisher())
+    case_id = case(store)
+    resp = app.dispatch(signed(send_submission(case_id, "eleven char")))
+    assert "X allows 20 characters; this reply counts 22" in errors(resp)[BLOCK_ID]
+    assert store.get_case(case_id).case.reply_state is None  # type: ignore[union-attr]
+
+
+def test_reply_submit__with_an_approval_rule_asks_the_group_instead(
+        store: Store, slack: FakeSlack, executor: Executor) -> None:
+    app = sender(store, slack, executor, MemoryPublisher(), approval=True)
+    case_id = case(store)
+    app.dispatch(signed(click(case_id)))
+    executor.drain()
+    assert opened_view(slack)["submit"]["text"] == "Ask for approval"
+    app.dispatch(signed(send_submission(case_id, "Sorry!")))
+    executor.drain()
+    assert store.get_case(case_id).case.reply_state == "awaiting_approval"  # type: ignore
+    assert [r.key for r in store.outbox_rows() if r.kind in ("reply", "raw")] == \
+        [f"approval:{case_id}:1"]
+    resp = app.dispatch(signed(submission(case_id, "Edited meanwhile")))  # plain Save
+    assert "waiting for approval" in errors(resp)[BLOCK_ID]
+    assert store.get_case(case_id).case.reply_final == "Sorry!"  # type: ignore[union-attr]
+
+
+def test_reply_submit__after_the_reply_went_out_an_edit_is_a_follow_up_or_nothing(
+        store: Store, slack: FakeSlack, executor: Executor) -> None:
+    from monitor.replies import flow
+
+    app = sender(store, slack, executor, MemoryPublisher())
+    case_id = case(store)
+    flow.request(store, case_id, actor=AGENT, text="Sorry!", source="x", approval_group=None)
+    flow.record_replied(store, case_id, attempt=1, platform_id="p1", url=None,
+                        published_at=None, reconciled=False)
+    resp = app.dispatch(signed(send_submission(case_id, "Changed", save_only=True)))
+    assert "only be sent as a follow-up" in errors(resp)[BLOCK_ID]
+    assert store.get_case(case_id).case.reply_final == "Sorry!"  # type: ignore[union-attr]
+    app.dispatch(signed(click(case_id)))
+    executor.drain()
+    assert "sending posts another public reply" in \
+        opened_view(slack)["blocks"][-1]["elements"][0]["text"]
+    app.dispatch(signed(send_submission(case_id, "One more thing: it shipped today.")))
+    executor.drain()
+    case_now = store.get_case(case_id).case  # type: ignore[union-attr]
+    assert (case_now.reply_state, case_now.reply_attempt) == ("queued", 2)

@@ -117,3 +117,17 @@ def seeded(store: Store) -> Seeded:
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
     return Settings(data_dir=tmp_path / "data", slack=SlackSettings())
+
+
+@pytest.fixture(autouse=True)
+def restore_logging() -> Iterator[None]:
+    """`report` run in-process (CliRunner) configures the root logger onto the runner's stream,
+    which is closed afterwards: put the root logger back, so later tests (tests/rules' caplog
+    assertions) neither capture INFO lines nor write to a closed file."""
+    import logging
+
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)

@@ -14,12 +14,13 @@ from matplotlib import image as mpimg
 from typer.testing import CliRunner
 
 from monitor.cli import app, main
+from monitor.clock import utcnow
 from monitor.config import Settings
 from monitor.errors import ConfigError
 from monitor.reports.chart import DPI, HEIGHT, WIDTH, render_png
-from monitor.reports.commands import compute
+from monitor.reports.period import compute
 from monitor.store import Store
-from monitor.store.tables import utcnow
+from tests.clirun import REPO, run_cli
 from tests.reports.conftest import NOW, Seeded, seed
 
 
@@ -117,7 +118,7 @@ def test_report_cli__bad_since_is_one_line(cfg: Path, monkeypatch: pytest.Monkey
         main()
     assert exit_info.value.code == 1
     err = capsys.readouterr().err
-    assert err == "error: --since: expected a period like 24h, 7d or 2w, got '1y'\n"
+    assert err == "error: --since: expected a period like 30m, 24h, 7d or 2w, got '1y'\n"
 
 
 def test_report_cli__unwritable_png_is_one_line(cli_store: Store, cfg: Path, tmp_path: Path
@@ -133,3 +134,49 @@ def test_report_cli__missing_database_is_named_not_created(cfg: Path, tmp_path: 
     assert isinstance(result.exception, ConfigError)
     assert str(result.exception).startswith("data_dir: no database at ")
     assert not (tmp_path / "data" / "brand-monitor.sqlite").exists()
+
+
+# --- as a user runs it (python -m monitor) ---------------------------------------------------
+
+def rules_cfg(tmp_path: Path) -> Path:
+    path = tmp_path / "with-rules.yaml"
+    path.write_text(f"data_dir: {tmp_path / 'data'}\nrules_dir: {REPO / 'rules'}\n"
+                    "log_level: WARNING\n")
+    return path
+
+
+def test_report_cli__brand_by_its_display_name(cli_store: Store, tmp_path: Path) -> None:
+    seed(cli_store, now=utcnow())
+    cfg = rules_cfg(tmp_path)
+    res = run_cli("report", "--config", str(cfg), "--brand", "Lumo", "--json", cwd=tmp_path)
+    assert res.returncode == 0, res.stderr
+    assert json.loads(res.stdout)["by_brand"] == {"lumo": 1}
+    res = run_cli("report", "--config", str(cfg), "--brand", "Lumoo", cwd=tmp_path)
+    assert res.returncode == 1
+    (line,) = res.stderr.splitlines()
+    assert line == ("error: --brand: unknown brand 'Lumoo'; the rules files know: "
+                    "brewbird (Brewbird), lumo (Lumo Bank), parcelly (Parcelly)")
+
+
+def test_report_cli__json_lists_only_days_with_mentions(cli_store: Store, cfg: Path,
+                                                       tmp_path: Path) -> None:
+    seed(cli_store, now=utcnow())
+    res = run_cli("report", "--config", str(cfg), "--json", "--since", "3650d", cwd=tmp_path)
+    assert res.returncode == 0, res.stderr
+    data = json.loads(res.stdout)
+    assert 1 <= len(data["by_day"]) <= 9  # the seeded fortnight, not 3,651 empty days
+    assert all(sum(counts.values()) or data["first_response_by_day"][day] is not None
+               for day, counts in data["by_day"].items())
+    assert sum(sum(c.values()) for c in data["by_day"].values()) == data["mentions"]
+
+
+def test_report_cli__missing_database_advice_is_right(cfg: Path, tmp_path: Path) -> None:
+    res = run_cli("report", "--config", str(cfg), cwd=tmp_path)
+    assert res.returncode == 1
+    (line,) = res.stderr.splitlines()
+    assert "no database at" in line and "demo" not in line  # no demo ran: no advice about it
+    demo_cfg = tmp_path / ".local" / "share" / "brand-monitor" / "demo" / "config.yaml"
+    demo_cfg.parent.mkdir(parents=True)
+    demo_cfg.write_text("data_dir: x\n")
+    (line,) = run_cli("report", "--config", str(cfg), cwd=tmp_path).stderr.splitlines()
+    assert line.endswith(f"for the demo's data: --config {demo_cfg}")

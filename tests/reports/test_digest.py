@@ -12,14 +12,14 @@ from matplotlib import image as mpimg
 from rich.console import Console
 from slack_sdk import WebClient
 
+from monitor.clock import utcnow
 from monitor.config import OutboxSettings, ReportSettings, Settings, SlackSettings
 from monitor.models import Label
-from monitor.outbox import OutboxWorker
+from monitor.readmodels import Window
 from monitor.reports.digest import KV_KEY, DigestJob, best_praise, due_at, week_name
-from monitor.reports.queries import Window
 from monitor.slack.delivery import SlackDelivery, TerminalDelivery
+from monitor.slack.outbox import OutboxWorker
 from monitor.store import Store
-from monitor.store.tables import utcnow
 from tests.fakes.server import FakeServer
 from tests.fakes.slack import FakeSlack
 from tests.reports.conftest import MIN, NOW, Seeded, add
@@ -104,7 +104,10 @@ def test_digest__uploads_chart_through_fake_slack_once_a_week(
     assert file["filename"] == "brand-mentions-2026-W47.png"
     img = mpimg.imread(io.BytesIO(file["data"]), format="png")
     assert img.shape[:2] == (600, 1200)
-    comment = file["initial_comment"]
+    # shared by a message that links it and carries the row's key: reconcilable like posts
+    message = slack.shared_in(file)
+    assert message.key == "digest:2026-W47" and message.channel == "C0MARKET01"
+    comment = message.text
     assert "*12* mentions" in comment and "Praise *5* (▲ 150% vs 2)" in comment
     assert "First response (median) *1h 00m*" in comment
     assert comment.index("fan_big") < comment.index("fan_small") < comment.index("celebrity")
@@ -123,7 +126,7 @@ def test_digest__public_text_is_escaped(store: Store, tmp_path: Path, slack: Fak
     job_at(store, digest_settings(tmp_path, digest_channel="#social-care"), NOW).run()
     drain(slack_worker(store, slack))
     (file,) = [f for f in slack.files if f.get("channel")]
-    comment = file["initial_comment"]
+    comment = slack.shared_in(file).text
     assert file["channel"] == "C0SOCIAL01"  # reports.digest_channel wins over praise's channel
     assert "<!here>" not in comment and "<!channel>" not in comment
     assert "&lt;!here&gt; &amp; &lt;https://evil.example|your bank&gt;" in comment
@@ -131,6 +134,10 @@ def test_digest__public_text_is_escaped(store: Store, tmp_path: Path, slack: Fak
 
 
 def test_digest__empty_store_still_posts_zeros(store: Store, tmp_path: Path) -> None:
+    # the installation has watched the whole week (its job ran before the week began): a
+    # quiet week is reported as zeros
+    assert job_at(store, digest_settings(tmp_path), NOW - timedelta(days=7, hours=1)).run() \
+        is None
     assert job_at(store, digest_settings(tmp_path), NOW).run() == "digest:2026-W47"
     (row,) = [r for r in store.outbox_rows() if r.kind == "upload"]
     assert "*0* mentions (same as the week before)" in row.payload["initial_comment"]
@@ -181,3 +188,34 @@ def test_digest__compares_response_time_with_the_week_before(store: Store, seede
     assert "Complaints *4* (▲ 300% vs 1)" in comment
     assert "answered within target *50%*" in comment
     assert "Resolved at first contact: *67%* of 3 handled" in comment
+
+
+def test_digest__new_install_skips_its_empty_first_week(store: Store, tmp_path: Path) -> None:
+    settings = digest_settings(tmp_path)
+    assert job_at(store, settings, NOW - 30 * MIN).run() is None  # installed: not due yet
+    assert job_at(store, settings, NOW + MIN).run() is None  # due, but nothing was watched
+    assert job_at(store, settings, NOW + 20 * MIN).run() is None  # and it stays skipped
+    assert not [r for r in store.outbox_rows() if r.kind == "upload"]
+    # a week later the installation has watched a whole week: zeros are news now
+    assert job_at(store, settings, NOW + timedelta(days=7, minutes=1)).run() == \
+        "digest:2026-W48"
+
+
+def test_digest__new_install_with_mentions_posts_its_first_week(store: Store, tmp_path: Path
+                                                                ) -> None:
+    add(store, label=Label.COMPLAINT, posted=NOW - timedelta(hours=3))
+    assert job_at(store, digest_settings(tmp_path), NOW + MIN).run() == "digest:2026-W47"
+
+
+def test_digest__monday_digest_is_named_after_the_week_it_covers(
+        store: Store, seeded: Seeded, tmp_path: Path) -> None:
+    # due Monday 23 Nov 09:00, it covers Monday 16 Nov 09:00 to then: ISO week 47, not 48
+    settings = digest_settings(tmp_path).model_copy(update={"reports": ReportSettings(
+        digest_weekday="mon", digest_hour=9)})
+    monday = datetime(2026, 11, 23, 9, 5, tzinfo=UTC)
+    assert job_at(store, settings, monday).run() == "digest:2026-W47"
+    (row,) = [r for r in store.outbox_rows() if r.kind == "upload"]
+    assert row.payload["filename"] == "brand-mentions-2026-W47.png"
+    assert "16 Nov – 23 Nov 2026" in row.payload["initial_comment"]
+    # and the next Monday's is W48, one key per week
+    assert job_at(store, settings, monday + timedelta(days=7)).run() == "digest:2026-W48"

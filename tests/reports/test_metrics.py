@@ -10,9 +10,9 @@ import pytest
 
 from monitor.config import Settings
 from monitor.errors import ConfigError
-from monitor.reports.commands import compute
+from monitor.periods import parse_period as parse_since
 from monitor.reports.metrics import percentile
-from monitor.reports.queries import parse_since
+from monitor.reports.period import compute
 from monitor.store import Store
 from tests.reports.conftest import NOW, Seeded, seed
 from tests.store.conftest import _pg_store

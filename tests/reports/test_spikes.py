@@ -10,9 +10,9 @@ from slack_sdk import WebClient
 
 from monitor.config import OutboxSettings, ReportSettings, Settings, SlackSettings
 from monitor.models import Label, Priority
-from monitor.outbox import OutboxWorker
 from monitor.reports.spikes import KV_PREFIX, SpikeJob, detect, hour_counts
 from monitor.slack.delivery import SlackDelivery
+from monitor.slack.outbox import OutboxWorker
 from monitor.store import Store
 from tests import factories as f
 from tests.fakes.server import FakeServer
@@ -128,22 +128,33 @@ def test_spike_alert__one_escaped_message_with_top_examples(store: Store, tmp_pa
     assert "<https://x.com/angry_vip/status/" in examples[0]  # our own link to the post
 
 
-def test_install__adds_digest_and_spike_jobs_on_the_daemon_clock(store: Store, tmp_path: Path
-                                                                 ) -> None:
-    from types import SimpleNamespace
-
-    from monitor.daemon import Daemon
-    from monitor.reports.jobs import install
-    from monitor.slack.delivery import TerminalDelivery
+def test_report_jobs__digest_and_spike_jobs_on_the_daemon_clock(store: Store, tmp_path: Path
+                                                                ) -> None:
+    from monitor.reports.jobs import report_jobs
 
     settings = spike_settings(tmp_path, digest_weekday="fri", digest_hour=12)
-    delivery = TerminalDelivery()
-    app = SimpleNamespace(settings=settings, store=store, delivery=delivery)
-    daemon = Daemon(app, clock=lambda: NOW + MIN)  # type: ignore[arg-type]
-    install(daemon)
-    jobs = {j.name: j for j in daemon.jobs}
+    jobs = {j.name: j for j in report_jobs(store, settings, clock=lambda: NOW + MIN)}
     assert set(jobs) == {"digest", "spikes"}
     assert jobs["digest"].seconds == 900 and jobs["spikes"].seconds == 300
     complaints(store, 6, at=NOW)
     assert jobs["spikes"].func() == ["spike:parcelly:2026-11-20T12"]
     assert jobs["digest"].func() == "digest:2026-W47"
+
+
+def test_app_spike_job__alert_names_the_brand_as_the_rules_do(store: Store, tmp_path: Path
+                                                               ) -> None:
+    from monitor.app import App, app_jobs
+    from monitor.config import Secrets
+    from monitor.rules.watcher import RulesWatcher
+
+    rules = RulesWatcher(Path(__file__).resolve().parents[2] / "rules")
+    app = App(settings=spike_settings(tmp_path), secrets=Secrets(), store=store, rules=rules,
+              classifier=None, pipeline=None, delivery=None,  # type: ignore[arg-type]
+              outbox=None)  # type: ignore[arg-type]
+    (spikes,) = [j for j in app_jobs(app, clock=lambda: NOW) if j.name == "spikes"]
+    complaints(store, 6, at=NOW - 2 * MIN, brand="lumo")
+    assert spikes.func() == ["spike:lumo:2026-11-20T12"]
+    (row,) = [r for r in store.outbox_rows() if r.key.startswith("spike:")]
+    assert row.payload["blocks"][0]["text"]["text"] == "🚨 Complaint spike: Lumo Bank"
+    assert "about *Lumo Bank*" in row.payload["blocks"][1]["text"]["text"]
+    assert row.payload["text"].startswith("Complaint spike: Lumo Bank,")

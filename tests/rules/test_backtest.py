@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from monitor.models import Mention
-from monitor.rules.backtest import backtest, parse_since
+from monitor.periods import parse_period as parse_since
+from monitor.rules.backtest import backtest
 from tests.rules.helpers import load_yaml, mention
 
 

@@ -119,8 +119,9 @@ def test_match__json_no_rule(rules_dir: Path) -> None:
 def test_match__human_output(rules_dir: Path) -> None:
     result = runner.invoke(app, ["match", "--rules", str(rules_dir), "--text", "acme", "--retweet"])
     assert result.exit_code == 0
-    assert result.stdout.splitlines() == ["no match: excluded: retweet",
-                                          "  acme: excluded by retweets are excluded"]
+    assert result.stdout.splitlines() == [
+        "language: not detected (too short or ambiguous); no lang: filter matches it",
+        "no match: excluded: retweet", "  acme: excluded by retweets are excluded"]
     result = runner.invoke(app, ["match", "--rules", str(rules_dir), "--text", "hi acme"])
     assert result.exit_code == 0
     assert "brand: acme" in result.stdout and "term acme: 'acme' at 3-7" in result.stdout
@@ -175,3 +176,12 @@ def test_backtest__replays_the_store(rules_dir: Path, tmp_path: Path) -> None:
     assert "2 stored mention(s) in the last 1d: 1 unchanged, 1 would change" in result.output
     assert "stop matching: 1" in result.output
     assert "acme/acme.query -> no rule: 'zeta rocks'" in result.output
+
+
+def test_check__deeply_nested_yaml_is_one_line_not_a_traceback(tmp_path: Path) -> None:
+    bad = write(tmp_path, "deep.yaml", "brands: " + "[" * 500 + "]" * 500 + "\n")
+    result = runner.invoke(app, ["check", str(bad)])
+    assert result.exit_code == 1
+    assert result.stdout.splitlines()[0] == f"{bad}:1:58: YAML nested more than 50 levels deep"
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert "Traceback" not in result.output

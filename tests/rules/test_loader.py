@@ -88,10 +88,60 @@ def test_load_rules__directory_skips_subdirectories_and_other_files(tmp_path: Pa
     assert [b.id for b in rs.brands] == ["a", "b"]
 
 
-def test_load_rules__empty_file_is_fine(tmp_path: Path) -> None:
+def test_load_rules__empty_file_is_an_error(tmp_path: Path) -> None:
+    # (was: fine) a file truncated mid-save is empty too; its brands must not silently vanish
     write(tmp_path, "a.yaml", "brands: [{id: a, query: alpha}]")
-    write(tmp_path, "empty.yaml", "# nothing yet\n")
-    assert len(load_rules(tmp_path)) == 1
+    empty = write(tmp_path, "empty.yaml", "# nothing yet\n")
+    with pytest.raises(RulesInvalid) as err:
+        load_rules(tmp_path)
+    assert [str(e) for e in err.value.errors] == [
+        f"{empty}:1: the file is empty; a rules file needs a 'brands' list with at least one "
+        "brand"]
+
+
+@pytest.mark.parametrize("text", ["", "\n\n", "# just a comment\n", "---\n"])
+def test_check_rules__file_without_content_is_refused(tmp_path: Path, text: str) -> None:
+    path = tmp_path / "only.yaml"
+    path.write_text(text, encoding="utf-8")
+    ruleset, errors = check_rules(tmp_path)
+    assert ruleset is None
+    assert [(e.file, e.line) for e in errors] == [(str(path), 1)]
+
+
+def test_check_rules__empty_brands_list_is_refused(tmp_path: Path) -> None:
+    path = write(tmp_path, "a.yaml", "version: 1\nbrands: []\n")
+    ruleset, errors = check_rules(tmp_path)
+    assert ruleset is None
+    assert [str(e) for e in errors] == [
+        f"{path}:2:9: the 'brands' list is empty; a rules file needs at least one brand"]
+
+
+def test_check_rules__deep_nesting_is_one_error_with_its_line(tmp_path: Path) -> None:
+    path = write(tmp_path, "deep.yaml", "brands:\n  - id: acme\n    query: acme\n"
+                 "    examples: " + "[" * 500 + "]" * 500 + "\n")
+    ruleset, errors = check_rules(tmp_path)  # was: RecursionError
+    assert ruleset is None
+    assert [str(e) for e in errors] == [
+        f"{path}:4:62: YAML nested more than 50 levels deep"]
+
+
+def test_check_rules__alias_bomb_is_refused(tmp_path: Path) -> None:
+    lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    lines += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]" for i in range(1, 9)]
+    path = write(tmp_path, "bomb.yaml", "\n".join(lines) + "\nbrands: [{id: a, query: a}]\n")
+    ruleset, errors = check_rules(tmp_path)
+    assert ruleset is None
+    assert len(errors) == 1 and errors[0].file == str(path)
+    assert "expands to more than 1,000,000 values through its aliases" in str(errors[0])
+
+
+def test_check_rules__not_utf8_names_the_line(tmp_path: Path) -> None:
+    path = tmp_path / "latin1.yaml"
+    path.write_bytes("brands:\n  - id: acme\n    name: Caf\u00e9\n".encode("latin-1"))
+    ruleset, errors = check_rules(tmp_path)
+    assert ruleset is None
+    assert [str(e) for e in errors] == [
+        f"{path}:3: not UTF-8 text (byte 0xe9); save the file as UTF-8"]
 
 
 def test_load_rules__no_files_is_an_error(tmp_path: Path) -> None:

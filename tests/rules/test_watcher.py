@@ -108,8 +108,66 @@ def test_watcher__a_deleted_rules_dir_keeps_the_last_good_set(rules_dir: Path) -
 
 def test_watcher__from_settings_uses_rules_dir(rules_dir: Path) -> None:
     from monitor.config import load_settings
-    from monitor.rules.ruleset import RuleSet
+    from monitor.rules.loader import load_rules
 
     settings = load_settings(None, environ={}, overrides={"rules_dir": str(rules_dir)})
     assert RulesWatcher.from_settings(settings).current().brand("acme").id == "acme"
-    assert len(RuleSet.from_settings(settings)) == 1
+    assert len(load_rules(settings.rules_dir)) == 1
+
+
+@pytest.mark.parametrize("text", ["", "# cleared while saving\n", "brands: []\n"])
+def test_watcher__an_emptied_file_keeps_the_last_good_set(rules_dir: Path, text: str) -> None:
+    w = RulesWatcher(rules_dir)
+    good = w.current()
+    path = rules_dir / "a.yaml"
+    path.write_text(text, encoding="utf-8")
+    touch_later(path)
+    assert w.refresh() is False  # was: a "good" set of 0 brands, every mention dropped
+    assert w.current() is good
+    assert w.current().match(mention("acme")).brand == "acme"
+    assert w.last_error is not None and f"{path}:" in w.last_error
+    assert w.status()["brands"] == 1
+
+
+def test_watcher__deeply_nested_yaml_is_one_logged_line_and_keeps_the_last_good_set(
+    rules_dir: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    w = RulesWatcher(rules_dir)
+    good = w.current()
+    path = write(rules_dir, "a.yaml", "brands: " + "[" * 500 + "]" * 500 + "\n")
+    touch_later(path)
+    with caplog.at_level(logging.DEBUG, logger="monitor.rules.watcher"):
+        assert w.refresh() is False  # was: RecursionError out of refresh, a 3,000-line log
+    assert w.current() is good
+    assert w.last_error == f"{path}:1:58: YAML nested more than 50 levels deep"
+    assert [r.getMessage() for r in caplog.records] == [
+        f"rules not reloaded, keeping the last good set: {w.last_error}"]
+    assert not any(r.exc_info for r in caplog.records)
+
+
+def test_watcher__a_loader_bug_keeps_the_last_good_set_and_is_retried(
+    rules_dir: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    import monitor.rules.watcher as watcher
+
+    w = RulesWatcher(rules_dir)
+    good = w.current()
+    path = write(rules_dir, "a.yaml", "brands: [{id: acme, query: rocket}]")
+    touch_later(path)
+    real = watcher.load_rules
+
+    def buggy(_: Path) -> None:
+        raise RecursionError("maximum recursion depth exceeded")
+
+    monkeypatch.setattr(watcher, "load_rules", buggy)
+    with caplog.at_level(logging.ERROR, logger="monitor.rules.watcher"):
+        assert w.refresh() is False
+        assert w.refresh() is False  # tried again, logged once
+    assert w.current() is good
+    assert w.last_error == ("rules could not be loaded (RecursionError: maximum recursion depth "
+                            "exceeded)")
+    assert len(caplog.records) == 1
+    monkeypatch.setattr(watcher, "load_rules", real)
+    assert w.refresh() is True  # the same, unchanged file loads once the loader works
+    assert w.current().match(mention("rocket")).brand == "acme"
+    assert w.last_error is None

@@ -13,9 +13,9 @@ from slack_bolt import App, BoltRequest, BoltResponse
 from slack_sdk import WebClient
 
 from monitor.config import OutboxSettings, Settings, SlackSettings
-from monitor.outbox import OutboxWorker
 from monitor.slack.app import build_bolt_app
 from monitor.slack.delivery import SlackDelivery
+from monitor.slack.outbox import OutboxWorker
 from monitor.store import Store
 from tests import factories as f
 from tests.fakes.bolt import TrackingExecutor

@@ -7,16 +7,12 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-import pytest
 from slack_bolt import App, BoltRequest
-from slack_sdk import WebClient
 
-from monitor.config import Settings
-from monitor.outbox import OutboxWorker
+from monitor.slack.outbox import OutboxWorker
 from monitor.store import Store
 from tests.fakes.slack import FakeSlack
 from tests.slack.conftest import (
-    SIGNING_SECRET,
     TrackingExecutor,
     block_actions,
     click,
@@ -180,19 +176,3 @@ def test_reply__opens_the_reply_editor_when_it_is_installed(
     opened = [p for m, p in slack.calls if m == "views.open"]
     assert [p["trigger_id"] for p in opened] == ["1111.2222.abcdef"]
     assert slack.ephemerals == []
-
-
-def test_reply__without_the_reply_editor_answers_with_a_note(
-        store: Store, worker: OutboxWorker, slack: FakeSlack, settings: Settings,
-        client: WebClient, executor: TrackingExecutor, monkeypatch: pytest.MonkeyPatch) -> None:
-    from monitor.slack import app as slack_app
-
-    monkeypatch.setattr(slack_app, "REPLY_MODAL", "monitor.slack._reply_modal_not_installed")
-    bolt = slack_app.build_bolt_app(store=store, settings=settings, client=client,
-                                    signing_secret=SIGNING_SECRET, listener_executor=executor)
-    _case_id, msg = post_case(store, worker, slack)
-    assert click(bolt, executor, block_actions(msg, "case_reply", user="U0SAM0001")).status \
-        == 200
-    (note,) = slack.ephemerals
-    assert "reply editor" in note["text"]
-    assert not [m for m, _ in slack.calls if m == "views.open"]

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import re
 from datetime import timedelta
 from typing import Any
 
 from monitor.models import Author, Priority
-from monitor.outbox import OutboxWorker
 from monitor.slack.blocks import render_case, render_history
+from monitor.slack.outbox import OutboxWorker
 from monitor.store import Store
 from tests import factories as f
 from tests.fakes.slack import FakeSlack, Message
@@ -42,9 +43,11 @@ def assert_inert(texts: list[str]) -> None:
     joined = "\n".join(texts)
     for attack in ATTACKS:
         assert attack not in joined
-    # every remaining <…> is markup we wrote: a date, our link, or an agent from a signed click
+    # every remaining <…> is markup we wrote: a date, our link, a link to a case's Slack thread
+    # (built from the channel id and ts Slack gave us), or an agent from a signed click
     for token in re.findall(r"<([^>]*)>", joined):
-        assert token.startswith(("!date^", "https://x.com/", "@U0SAM")), token
+        assert token.startswith(("!date^", "https://x.com/", "https://slack.com/archives/C",
+                                 "@U0SAM")), token
 
 
 def hostile_item(**kw: Any) -> Any:
@@ -70,7 +73,8 @@ def test_render_case__hostile_text_everywhere_is_shown_not_parsed(
     assert "<https://x.com/eve/status/1%7C%3C!channel%3E|open original>" in joined
     assert msg.raw["unfurl_links"] is False and msg.raw["unfurl_media"] is False
     case, mention = store.get_case(case_id)  # type: ignore[misc]
-    case.owner, case.status, case.claimed_at = "U0SAM0001", "claimed", case.created_at
+    case = dataclasses.replace(case, owner="U0SAM0001", status="claimed",
+                               claimed_at=case.created_at)
     _text, blocks = render_case(case, mention)
     assert_inert(mrkdwn_texts(Message("C", "1", _text, blocks)))
 
@@ -113,13 +117,14 @@ def test_render_history__hostile_earlier_mentions_are_escaped_with_outcomes(
 
 def test_render_history__many_items_stay_within_one_section() -> None:
     m = f.mention("x" * 200)
-    from monitor.store.tables import CaseRow, MentionRow
+    from monitor.readmodels import Case, CaseView, StoredMention
 
-    row = MentionRow(source="x", external_id="1", text="y " * 100, author_handle="a",
-                     created_at=m.created_at, url=m.url, label="complaint", confidence=0.9)
-    case = CaseRow(id=1, status="handled", label="complaint", owner="U0SAM0001",
-                   reply_final="z " * 100)
-    text, blocks = render_history("a", 30, [(row, case)] * 40)
+    stored = StoredMention(id=1, mention=dataclasses.replace(m, text="y " * 100), brand="acme",
+                           rule="acme.query", label="complaint", confidence=0.9)
+    case = Case(id=1, mention_id=1, status="handled", label="complaint", priority=1,
+                channel="#c", created_at=m.created_at, updated_at=m.created_at,
+                owner="U0SAM0001", reply_final="z " * 100)
+    text, blocks = render_history("a", 30, [CaseView(case, stored)] * 40)
     assert len(blocks[0]["text"]["text"]) <= 3000
     assert "more" in text.splitlines()[-1]
 
@@ -134,3 +139,53 @@ def test_render_case__context_shows_label_and_score_once(store: Store) -> None:
     context = next(b for b in blocks if b["type"] == "context")
     texts = [e["text"] for e in context["elements"]]
     assert texts[:2] == ["Complaint 91%", "cues: 'never arrived'"]
+
+
+def giant_item() -> Any:
+    """Every field the public (or an agent, or the rules) controls, far past Slack's limits,
+    full of characters that escaping makes longer."""
+    amp = "&<>" * 2000
+    m = f.mention("word & more " * 900 + "\n" * 3000, title=amp, source="reddit",
+                  author=Author(handle="h&" * 3000, name="N<" * 3000, followers=12),
+                  extra={"subreddit": "r&" * 1000}, url="https://x.com/" + "a" * 6000)
+    item = f.item(m, reply="& " * 4000, brand="B&" * 400, priority=Priority.HIGH)
+    cls = dataclasses.replace(item.classification, reasons=("complaint 0.90", amp, amp, amp))
+    match = dataclasses.replace(item.match, priority_reasons=(amp,) * 6)
+    return dataclasses.replace(item, classification=cls, match=match)
+
+
+def test_render_case__every_field_is_cut_to_slack_limits_before_escaping(
+        store: Store, worker: OutboxWorker, slack: FakeSlack) -> None:
+    from tests.fakes import blockkit
+
+    case_id, msg = post_case(store, worker, slack, item=giant_item())
+    assert blockkit.problems(msg.blocks) == []  # the fake Slack accepted it, too
+    assert len(msg.text) <= 400
+    for text in mrkdwn_texts(msg):
+        assert not re.search(r"&(?!amp;|lt;|gt;)", text), "an escaped entity was cut"
+    assert_inert(mrkdwn_texts(msg))
+    assert "cut; read the whole post" in msg.blocks[1]["text"]["text"]
+    store.transition(case_id, actor="U0SAM0001", action="claimed", to_status="claimed",
+                     values={"owner": "U0SAM0001", "kb_url": "https://kb.example/" + "k" * 3000,
+                             "kb_entry": "E&" * 500, "reply_final": "<&>" * 3000})
+    case, mention = store.get_case(case_id)  # type: ignore[misc]
+    text, blocks = render_case(case, mention)
+    assert blockkit.problems(blocks) == []
+    assert all(not re.search(r"&(?!amp;|lt;|gt;)", t)
+               for t in mrkdwn_texts(Message("C", "1", text, blocks)))
+
+
+def test_render_history__a_giant_author_and_links_stay_within_one_section() -> None:
+    from monitor.readmodels import Case, CaseView, StoredMention
+    from tests.fakes import blockkit
+
+    m = f.mention("&" * 500, url="https://x.com/" + "u" * 5000)
+    stored = StoredMention(id=1, mention=m, brand="acme", rule="acme.query",
+                           label="complaint", confidence=0.9)
+    case = Case(id=1, mention_id=1, status="handled", label="complaint", priority=1,
+                channel="#c", created_at=m.created_at, updated_at=m.created_at,
+                owner="U0SAM0001", reply_final="&" * 500)
+    for views in ([CaseView(case, stored)] * 3, []):
+        _text, blocks = render_history("&" * 5000, 30, views)
+        assert blockkit.problems(blocks) == []
+        assert not re.search(r"&(?!amp;|lt;|gt;)", json.dumps(blocks))

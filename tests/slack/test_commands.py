@@ -15,9 +15,9 @@ import pytest
 from slack_bolt import App
 from typer.testing import CliRunner
 
-from monitor.outbox import OutboxWorker
 from monitor.slack import commands
 from monitor.slack.http import make_app_server
+from monitor.slack.outbox import OutboxWorker
 from monitor.store import Store
 from tests.fakes.slack import FakeSlack
 from tests.slack.conftest import (
@@ -89,7 +89,9 @@ def check_env(monkeypatch: pytest.MonkeyPatch, slack: FakeSlack, tmp_path: Path)
     return config
 
 
-def test_check__healthy_workspace_passes(check_env: Path, slack: FakeSlack) -> None:
+def test_check__healthy_workspace_passes(check_env: Path, slack: FakeSlack,
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SLACK_APP_TOKEN", "xapp-1-check")  # a healthy setup answers the buttons
     result = runner.invoke(commands.app, ["check", "--config", str(check_env)])
     assert result.exit_code == 0, result.output
     assert "token ok: bot @brand-monitor in workspace Fake" in result.output
@@ -190,3 +192,58 @@ def test_serve__process_answers_signed_clicks_and_rejects_forged_ones(
         proc.wait(timeout=10)
         log.close()
     assert TOKEN not in (tmp_path / "serve.log").read_text()
+
+
+def test_check__approval_groups_must_exist_have_members_and_be_readable(
+        check_env: Path, slack: FakeSlack) -> None:
+    config = json.loads(check_env.read_text())
+    config["replies"] = {"approval": [{"group": "S0LEADS001"}, {"group": "S0NOBODY01"}]}
+    check_env.write_text(json.dumps(config))
+    slack.usergroups["S0LEADS001"] = ["U0LEE0003", "U0SAM0001"]
+    out = runner.invoke(commands.app, ["check", "--config", str(check_env)]).output
+    assert "ok   reply approvers S0LEADS001: 2 member(s) can approve" in out
+    assert "FAIL reply approvers S0NOBODY01: not usable (no_such_subteam)" in out
+    slack.scopes = slack.scopes.replace(",usergroups:read", "")
+    out = runner.invoke(commands.app, ["check", "--config", str(check_env)]).output
+    assert "FAIL scope usergroups:read is missing: replies.approval needs it" in out
+
+
+def closed_port_url() -> str:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    return f"http://127.0.0.1:{port}/api/"  # nothing listens there any more
+
+
+def test_check_cli__unreachable_slack_is_one_line(tmp_path: Path) -> None:
+    from tests.clirun import run_cli
+
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text(f"data_dir: {tmp_path}\nslack:\n  base_url: {closed_port_url()}\n"
+                   "  timeout: 3\n")
+    res = run_cli("slack", "check", "--config", str(cfg), cwd=tmp_path,
+                  env={"SLACK_BOT_TOKEN": TOKEN})
+    assert res.returncode == 1
+    lines = (res.stdout + res.stderr).strip().splitlines()
+    assert len(lines) == 1, lines
+    assert lines[0].startswith("FAIL cannot reach Slack at http://127.0.0.1:")
+    assert "Connection refused" in lines[0] and TOKEN not in lines[0]
+
+
+def test_check_cli__buttons_nobody_answers_fail(tmp_path: Path, slack: FakeSlack) -> None:
+    from tests.clirun import run_cli
+
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text(f"data_dir: {tmp_path}\nrules_dir: {tmp_path}\n"
+                   f"slack:\n  base_url: {slack.base_url}\n  channels: {{}}\n")
+    res = run_cli("slack", "check", "--config", str(cfg), cwd=tmp_path,
+                  env={"SLACK_BOT_TOKEN": TOKEN})
+    assert res.returncode == 1
+    assert "FAIL buttons: nothing handles them" in res.stdout
+    assert "ok   buttons" not in res.stdout
+    res = run_cli("slack", "check", "--config", str(cfg), cwd=tmp_path,
+                  env={"SLACK_BOT_TOKEN": TOKEN, "SLACK_SIGNING_SECRET": "s3cret"})
+    assert res.returncode == 0, res.stdout
+    assert "ok   buttons: HTTP mode" in res.stdout

@@ -8,13 +8,13 @@ from types import SimpleNamespace
 
 from slack_sdk import WebClient
 
-from monitor import triage
 from monitor.config import Settings, SlackSettings
 from monitor.daemon import Daemon
-from monitor.outbox import OutboxWorker
+from monitor.reports import response
 from monitor.rules.watcher import RulesWatcher
 from monitor.slack import reminders
 from monitor.slack.app import build_bolt_app
+from monitor.slack.outbox import OutboxWorker
 from monitor.store import Store
 from tests import factories as f
 from tests.fakes.slack import FakeSlack
@@ -32,11 +32,11 @@ def test_done__complaint_claimed_handled_with_history_reminder_and_first_respons
         executor: TrackingExecutor) -> None:
     settings = Settings(slack=SlackSettings(base_url=slack.base_url, oncall_group="S0ONCALL01"))
     rules = RulesWatcher(Path(__file__).resolve().parents[2] / "rules")  # the shipped rules
-    app = SimpleNamespace(store=store, settings=settings, outbox=worker, connectors={},
-                          rules=rules)
     clock = SimpleNamespace(now=datetime.now().astimezone())
-    daemon = Daemon(app, clock=lambda: clock.now)  # type: ignore[arg-type]
-    reminders.install(daemon)
+    daemon = Daemon(connectors={}, pipeline=None, rules=rules,  # type: ignore[arg-type]
+                    store=store, outbox=worker, clock=lambda: clock.now,
+                    jobs=reminders.reminder_jobs(store, settings.slack,
+                                                 clock=lambda: clock.now))
 
     # what the pipeline stored: an earlier question by the same author, then a complaint
     earlier = f.item(f.mention("how do I change my address?", handle="dana",
@@ -94,5 +94,5 @@ def test_done__complaint_claimed_handled_with_history_reminder_and_first_respons
     # the first-response time is read from the audit trail
     events = store.case_events(case_id)
     assert [e.action for e in events] == ["created", "posted", "reminded", "claimed", "handled"]
-    assert triage.first_response_seconds(events) == 125 * 60
-    assert triage.resolution_seconds(events) == 139 * 60
+    assert response.first_response_seconds(events) == 125 * 60
+    assert response.resolution_seconds(events) == 139 * 60

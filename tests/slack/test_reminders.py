@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from types import SimpleNamespace
 
 from monitor import triage
 from monitor.config import Settings, SlackSettings
-from monitor.daemon import Daemon
 from monitor.models import Label, Priority
-from monitor.outbox import OutboxWorker
 from monitor.slack import reminders
+from monitor.slack.outbox import OutboxWorker
 from monitor.store import Store
 from tests import factories as f
 from tests.fakes.slack import FakeSlack
@@ -129,14 +127,12 @@ def test_reminders__praise_and_unposted_cases_are_never_reminded(
         == [case_id]
 
 
-def test_install__adds_a_minutely_job_on_the_daemon_clock(
+def test_reminder_jobs__a_minutely_job_on_the_daemon_clock(
         store: Store, worker: OutboxWorker, slack: FakeSlack, settings: Settings) -> None:
     case_id, _ = post_case(store, worker, slack)
     now = created(store, case_id) + timedelta(hours=5)
-    app = SimpleNamespace(store=store, settings=settings)
-    daemon = Daemon(app, clock=lambda: now)  # type: ignore[arg-type]
-    reminders.install(daemon)
-    (job,) = [j for j in daemon.jobs if j.name == "reminders"]
+    (job,) = [j for j in reminders.reminder_jobs(store, settings.slack, clock=lambda: now)
+              if j.name == "reminders"]
     assert job.seconds == 60
     job.func()
     assert store.get_case(case_id)[0].reminders == 1  # type: ignore[index]

@@ -5,14 +5,14 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
 
 from monitor.config import Settings
 from monitor.daemon import Daemon
-from monitor.outbox import OutboxWorker
+from monitor.jobs import Service
 from monitor.slack import socket as socket_mode
+from monitor.slack.outbox import OutboxWorker
 from monitor.store import Store
 from tests.fakes.slack import FakeSlack
 from tests.slack.conftest import TOKEN, block_actions, post_case
@@ -29,38 +29,31 @@ def ws(slack: FakeSlack) -> Iterator[FakeSocketMode]:
     fake.close()
 
 
-def daemon_for(store: Store, settings: Settings) -> Daemon:
-    app = SimpleNamespace(store=store, settings=settings)
-    return Daemon(app)  # type: ignore[arg-type]
+APP_TOKEN = "xapp-1-A0BRANDMON1-1-secret"
 
 
-def test_install__without_app_token_adds_no_service(store: Store, settings: Settings,
-                                                    monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("SLACK_BOT_TOKEN", TOKEN)
-    daemon = daemon_for(store, settings)
-    socket_mode.install(daemon)
-    assert daemon.on_start == [] and daemon.on_stop == []
-    monkeypatch.setenv("SLACK_APP_TOKEN", "xapp-1-A0BRANDMON1-1-secret")
+def service_for(store: Store, settings: Settings, *, app_token: str | None = APP_TOKEN
+                ) -> Service | None:
+    return socket_mode.socket_service(store=store, slack=settings.slack, bot_token=TOKEN,
+                                      app_token=app_token)
+
+
+def test_socket_service__without_app_token_is_none(store: Store, settings: Settings) -> None:
+    assert service_for(store, settings, app_token=None) is None
     off = settings.model_copy(update={"slack": settings.slack.model_copy(
         update={"socket_mode": False})})
-    disabled = daemon_for(store, off)
-    socket_mode.install(disabled)
-    assert disabled.on_start == []
-    enabled = daemon_for(store, settings)
-    socket_mode.install(enabled)
-    assert len(enabled.on_start) == len(enabled.on_stop) == 1
+    assert service_for(store, off) is None
+    assert service_for(store, settings) is not None
 
 
 def test_socket_mode__click_over_the_websocket_claims_and_is_acked(
         store: Store, worker: OutboxWorker, slack: FakeSlack, settings: Settings,
         ws: FakeSocketMode, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(time, "sleep", REAL_SLEEP)  # the websocket client's threads pace on it
-    monkeypatch.setenv("SLACK_BOT_TOKEN", TOKEN)
-    monkeypatch.setenv("SLACK_APP_TOKEN", "xapp-1-A0BRANDMON1-1-secret")
     case_id, msg = post_case(store, worker, slack)
-    daemon = daemon_for(store, settings)
-    socket_mode.install(daemon)
-    (start,), (stop,) = daemon.on_start, daemon.on_stop
+    service = service_for(store, settings)
+    assert service is not None
+    start, stop = service.start, service.stop
     start()
     try:
         assert ws.connected.wait(10)
@@ -89,18 +82,17 @@ def test_run_forever__starts_socket_mode_with_the_daemon_and_stops_it_with_it(
     from monitor.rules.watcher import RulesWatcher
 
     monkeypatch.setattr(time, "sleep", REAL_SLEEP)
-    monkeypatch.setenv("SLACK_BOT_TOKEN", TOKEN)
-    monkeypatch.setenv("SLACK_APP_TOKEN", "xapp-1-A0BRANDMON1-1-secret")
     rules = RulesWatcher(Path(__file__).resolve().parents[2] / "rules")
-    app = SimpleNamespace(store=store, settings=settings, outbox=worker, connectors={},
-                          rules=rules)
-    daemon = Daemon(app)  # type: ignore[arg-type]
 
     def broken_service() -> None:
         raise RuntimeError("another service failed to start")
 
-    daemon.on_start.append(broken_service)  # must not keep Socket Mode from starting
-    socket_mode.install(daemon)
+    service = service_for(store, settings)
+    assert service is not None
+    broken = Service("broken", broken_service, lambda: None)
+    # a broken service must not keep Socket Mode from starting
+    daemon = Daemon(connectors={}, pipeline=None, rules=rules,  # type: ignore[arg-type]
+                    store=store, outbox=worker, services=[broken, service])
 
     def stop_when_connected() -> None:
         ws.connected.wait(10)
@@ -115,12 +107,43 @@ def test_run_forever__starts_socket_mode_with_the_daemon_and_stops_it_with_it(
 def test_socket_mode__rejected_app_token_is_one_clear_error(
         store: Store, settings: Settings, slack: FakeSlack, monkeypatch: pytest.MonkeyPatch,
         caplog: pytest.LogCaptureFixture) -> None:
-    monkeypatch.setenv("SLACK_BOT_TOKEN", TOKEN)
-    monkeypatch.setenv("SLACK_APP_TOKEN", "xoxb-not-an-app-token")
     slack.fail("apps.connections.open", error="not_allowed_token_type")
-    daemon = daemon_for(store, settings)
-    socket_mode.install(daemon)
-    daemon.on_start[0]()  # logs, does not raise: delivery must go on
+    service = service_for(store, settings, app_token="xoxb-not-an-app-token")
+    assert service is not None
+    service.start()  # logs, does not raise: delivery must go on
     assert "Socket Mode could not start (not_allowed_token_type)" in caplog.text
     assert "xoxb-not-an-app-token" not in caplog.text
-    daemon.on_stop[0]()  # stopping what never started is fine
+    service.stop()  # stopping what never started is fine
+
+
+def test_socket_mode__failed_connect_is_retried_with_backoff_and_shown_in_status(
+        store: Store, settings: Settings, slack: FakeSlack, ws: FakeSocketMode,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from monitor.health import health_report
+    from monitor.store.keys import SOCKET_STATUS_KEY
+
+    monkeypatch.setattr(time, "sleep", REAL_SLEEP)
+    settings = settings.model_copy(update={"database_url": str(store.engine.url)})
+    slack.fail("apps.connections.open", error="internal_error", times=3)
+    service = socket_mode.SocketModeService(store=store, slack=settings.slack, bot_token=TOKEN,
+                                            app_token=APP_TOKEN, retry_base=0.2, retry_max=1)
+    service.start()  # the first try fails: the daemon comes up anyway
+    try:
+        state = store.kv_get(SOCKET_STATUS_KEY)
+        assert state is not None and state["state"] == "reconnecting"
+        assert "internal_error" in state["error"] and state["failures"] == 1
+        report = health_report(settings)
+        assert any(p.startswith("Slack Socket Mode reconnecting") and "buttons do not answer"
+                   in p for p in report["problems"]), report["problems"]
+        assert ws.connected.wait(15), "never reconnected"  # no restart needed
+        deadline = time.monotonic() + 10
+        while (store.kv_get(SOCKET_STATUS_KEY) or {}).get("state") != "connected" \
+                and time.monotonic() < deadline:
+            REAL_SLEEP(0.05)
+        assert store.kv_get(SOCKET_STATUS_KEY)["state"] == "connected"  # type: ignore[index]
+        opened = [m for m, _ in slack.calls if m == "apps.connections.open"]
+        assert len(opened) == 4  # three refusals, then the connection
+        assert not any("Socket Mode" in p for p in health_report(settings)["problems"])
+    finally:
+        service.stop()
+    assert store.kv_get(SOCKET_STATUS_KEY)["state"] == "stopped"  # type: ignore[index]

@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 
 from monitor import triage
+from monitor.reports import response
+from monitor.slack.app import feedback
 from monitor.store import Store
 from monitor.store.tables import EventRow
 from tests import factories as f
@@ -44,7 +46,7 @@ def test_claim__new_case_is_owned_by_the_clicker(store: Store) -> None:
     cid = new_case(store)
     at = store.case_events(cid)[0].at + timedelta(minutes=1)
     out = triage.claim(store, cid, actor="U1", at=at)
-    assert out.changed and out.feedback is None
+    assert out.changed and feedback(out) is None
     assert status(store, cid) == ("claimed", "U1")
     case, _ = store.get_case(cid)  # type: ignore[misc]
     assert case.claimed_at == at
@@ -57,7 +59,7 @@ def test_claim__double_click_by_the_owner_is_a_silent_no_op(store: Store) -> Non
     cid = new_case(store)
     triage.claim(store, cid, actor="U1")
     again = triage.claim(store, cid, actor="U1")
-    assert not again.changed and again.feedback is None
+    assert not again.changed and feedback(again) is None
     assert [e.action for e in store.case_events(cid)].count("claimed") == 1
 
 
@@ -66,7 +68,7 @@ def test_claim__by_another_agent_is_refused_naming_the_owner(store: Store) -> No
     triage.claim(store, cid, actor="U1")
     out = triage.claim(store, cid, actor="U2")
     assert not out.changed
-    assert out.feedback == "Already claimed by <@U1>."
+    assert feedback(out) == "Already claimed by <@U1>."
     assert status(store, cid) == ("claimed", "U1")
 
 
@@ -94,7 +96,7 @@ def test_claim__two_agents_at_once_resolve_to_one_owner(any_store: Store) -> Non
         assert status(store, cid) == ("claimed", winners[0])
         for agent, o in outcomes.items():
             if agent != winners[0]:
-                assert o.feedback == f"Already claimed by <@{winners[0]}>."
+                assert feedback(o) == f"Already claimed by <@{winners[0]}>."
         assert [e.action for e in store.case_events(cid)].count("claimed") == 1
 
 
@@ -120,16 +122,16 @@ def test_handle__racing_a_claim_is_replanned_from_the_new_state(
         store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
     cid = new_case(store)
     t1 = store.case_events(cid)[0].at + timedelta(minutes=1)
-    real = store.transition
+    real = store.transition_case
     raced: list[bool] = []
 
-    def claim_sneaks_in(*args: object, **kwargs: object) -> bool:
+    def claim_sneaks_in(*args: object, **kwargs: object) -> object:
         if not raced:  # U1's claim commits between U2's read and U2's write
             raced.append(True)
             assert triage.claim(store, cid, actor="U1", at=t1).changed
         return real(*args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(store, "transition", claim_sneaks_in)
+    monkeypatch.setattr(store, "transition_case", claim_sneaks_in)
     assert triage.handle(store, cid, actor="U2", at=t1 + timedelta(minutes=5)).changed
     case, _ = store.get_case(cid)  # type: ignore[misc]
     assert (case.status, case.owner, case.claimed_at) == ("handled", "U2", t1)
@@ -140,8 +142,8 @@ def test_handle__twice_by_two_agents_tells_the_second_who_did_it(store: Store) -
     cid = new_case(store)
     triage.handle(store, cid, actor="U1")
     out = triage.handle(store, cid, actor="U2")
-    assert not out.changed and out.feedback == "Already handled by <@U1>."
-    assert triage.claim(store, cid, actor="U3").feedback == "Already handled by <@U1>."
+    assert not out.changed and feedback(out) == "Already handled by <@U1>."
+    assert feedback(triage.claim(store, cid, actor="U3")) == "Already handled by <@U1>."
 
 
 def test_dismiss__then_reopen_returns_the_case_to_the_queue(store: Store) -> None:
@@ -149,12 +151,12 @@ def test_dismiss__then_reopen_returns_the_case_to_the_queue(store: Store) -> Non
     triage.claim(store, cid, actor="U1")
     assert triage.dismiss(store, cid, actor="U1").changed
     assert status(store, cid) == ("not_relevant", "U1")
-    assert triage.dismiss(store, cid, actor="U1").feedback is None  # double click
+    assert feedback(triage.dismiss(store, cid, actor="U1")) is None  # double click
     out = triage.reopen(store, cid, actor="U2")
     assert out.changed
     case, _ = store.get_case(cid)  # type: ignore[misc]
     assert (case.status, case.owner, case.claimed_at, case.reopened) == ("new", None, None, 1)
-    assert triage.reopen(store, cid, actor="U2").feedback is None  # double click
+    assert feedback(triage.reopen(store, cid, actor="U2")) is None  # double click
     assert triage.claim(store, cid, actor="U2").changed
 
 
@@ -162,7 +164,7 @@ def test_reopen__of_an_open_case_is_refused(store: Store) -> None:
     cid = new_case(store)
     triage.claim(store, cid, actor="U1")
     out = triage.reopen(store, cid, actor="U2")
-    assert not out.changed and out.feedback == "Already claimed by <@U1>."
+    assert not out.changed and feedback(out) == "Already claimed by <@U1>."
 
 
 def test_relabel__stores_feedback_and_keeps_status_and_channel(store: Store) -> None:
@@ -182,7 +184,7 @@ def test_relabel__to_the_same_or_an_unknown_label_changes_nothing(store: Store) 
     cid = new_case(store)
     assert not triage.relabel(store, cid, actor="U1", label="complaint").changed
     bad = triage.relabel(store, cid, actor="U1", label="spam")
-    assert not bad.changed and bad.feedback and "spam" in bad.feedback
+    assert not bad.changed and feedback(bad) and "spam" in feedback(bad)
     assert list(store.iter_label_feedback()) == []
 
 
@@ -195,7 +197,7 @@ def test_relabel__on_a_closed_case_is_allowed(store: Store) -> None:
 
 def test_actions__on_a_missing_case_explain_it(store: Store) -> None:
     out = triage.claim(store, 999, actor="U1")
-    assert not out.changed and out.feedback and "no longer exists" in out.feedback
+    assert not out.changed and feedback(out) and "no longer exists" in feedback(out)
 
 
 def test_first_response_seconds__is_the_first_claim_or_handle(store: Store) -> None:
@@ -205,10 +207,10 @@ def test_first_response_seconds__is_the_first_claim_or_handle(store: Store) -> N
     triage.handle(store, cid, actor="U1", at=created + timedelta(minutes=20))
     triage.reopen(store, cid, actor="U2", at=created + timedelta(minutes=30))
     events = store.case_events(cid)
-    assert triage.first_response_seconds(events) == 7 * 60
-    assert triage.resolution_seconds(events) is None  # reopened: open again
+    assert response.first_response_seconds(events) == 7 * 60
+    assert response.resolution_seconds(events) is None  # reopened: open again
     triage.handle(store, cid, actor="U2", at=created + timedelta(minutes=45))
-    assert triage.resolution_seconds(store.case_events(cid)) == 45 * 60
+    assert response.resolution_seconds(store.case_events(cid)) == 45 * 60
 
 
 def test_first_response_seconds__none_until_a_person_acts() -> None:
@@ -216,8 +218,8 @@ def test_first_response_seconds__none_until_a_person_acts() -> None:
               EventRow(id=2, case_id=1, actor="system", action="posted", at=T0),
               EventRow(id=3, case_id=1, actor="U1", action="relabeled",
                        at=T0 + timedelta(minutes=1))]
-    assert triage.first_response_seconds(events) is None
+    assert response.first_response_seconds(events) is None
     events.append(EventRow(id=4, case_id=1, actor="U1", action="handled",
                            at=T0 + timedelta(minutes=3)))
-    assert triage.first_response_seconds(events) == 180
-    assert triage.resolution_seconds(events) == 180
+    assert response.first_response_seconds(events) == 180
+    assert response.resolution_seconds(events) == 180

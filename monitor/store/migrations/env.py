@@ -25,8 +25,9 @@ def run_offline() -> None:
 def run_online() -> None:
     connection = config.attributes.get("connection")
     if connection is not None:  # handed over by monitor.store.migrate (tests, `db upgrade`)
+        # already in the one transaction migrate.upgrade began (on SQLite too: see db.py)
         context.configure(connection=connection, target_metadata=target_metadata,
-                          render_as_batch=True)
+                          render_as_batch=True, transactional_ddl=True)
         with context.begin_transaction():
             context.run_migrations()
         return

@@ -1,0 +1,1 @@
+"""Publishers: post the brand's reply on each platform (one module per platform)."""

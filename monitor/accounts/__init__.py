@@ -1,0 +1,1 @@
+"""The brand's own accounts on each platform: can our replies be posted there?"""

@@ -1,0 +1,1 @@
+"""`brand-monitor init`: a starter config and rules directory for a new installation."""

@@ -1,0 +1,1 @@
+"""Which language a mention is in, and what the classifier does with languages it cannot read."""
