@@ -8,7 +8,10 @@ piece, score the text again: the reasons before #14), the cue head (what the cla
 the embedding layer's words through a linear map fitted to the model's logits) and the last
 layer through the model's own head. Prints how often each one's strongest piece is among
 occlusion's three strongest, how often the strongest pieces are the same, the mean rank
-correlation, how many texts get any cue, the chance level, and examples.
+correlation, how many texts get any cue, the chance level, and examples. Then, for each way
+and for three random pieces, the deletion test: remove its three strongest pieces together,
+score the text again, and average the chosen label's log-odds lost (higher: the pieces carry
+more of the decision).
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from monitor.classify.explain import (  # noqa: E402
     MIN_DROP,
     cue_reason,
     decomposition_drops,
+    log_odds,
     occlusion_drops,
     pieces,
 )
@@ -43,6 +47,13 @@ def spearman(a: np.ndarray, b: np.ndarray) -> float:
     if ra.std() == 0 or rb.std() == 0:
         return 0.0
     return float(np.corrcoef(ra, rb)[0, 1])
+
+
+def without_all(text: str, spans: list[tuple[int, int]]) -> str:
+    """`text` with every span removed."""
+    for start, end in sorted(spans, reverse=True):
+        text = text[:start] + " " + text[end:]
+    return " ".join(text.split())
 
 
 def main() -> None:
@@ -65,6 +76,8 @@ def main() -> None:
     stats = {k: {"in_top3": 0, "same_top": 0, "rho": [], "any": 0} for k in ("cue head",
                                                                          "last layer")}
     occl_any, n, chance, occl_s = 0, 0, [], 0.0
+    deletion: dict[str, list[float]] = {"occlusion": [], "cue head": [], "last layer": [],
+                                        "random": []}
     shown: list[str] = []
     for text, r in zip(texts, readings, strict=True):
         spans = pieces(text)
@@ -86,6 +99,13 @@ def main() -> None:
                 clf.encoder.encode([text])[0].hidden @ head.weight.T, r.offsets, spans,
                 offset=head.bias, temperature=head.temperature, label_index=best),
         }
+        tops = {name: [spans[i] for i in np.argsort(-d, kind="stable")[:3]]
+                for name, d in {"occlusion": occ, **ours}.items()}
+        tops["random"] = [spans[i] for i in rng.choice(len(spans), min(3, len(spans)),
+                                                      replace=False)]
+        kept = clf.score_texts([without_all(text, t) for t in tops.values()], 0)[:, best]
+        for name, p in zip(tops, kept, strict=True):
+            deletion[name].append(float(log_odds(r.probs[best]) - log_odds(p)))
         for name, drops in ours.items():
             s = stats[name]
             s["in_top3"] += int(np.argmax(drops)) in top3
@@ -106,6 +126,8 @@ def main() -> None:
         print(f"{name:<12} {s['in_top3'] / n:>18.0%} {s['same_top'] / n:>9.0%} "
               f"{np.mean(s['rho']):>10.2f} {s['any'] / n:>8.0%}")
     print(f"{'occlusion':<12} {'':>18} {'':>9} {'':>10} {occl_any / n:>8.0%}")
+    print("deletion test, log-odds of the chosen label lost when the 3 strongest pieces go: "
+          + ", ".join(f"{k} {np.mean(v):.2f}" for k, v in deletion.items()))
     print(f"time: one pass for all {len(texts)} texts {one_pass:.1f}s; occlusion {occl_s:.1f}s "
           f"more ({occl_s / max(one_pass, 1e-9):.0f}x)")
     for line in shown:
