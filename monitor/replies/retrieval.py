@@ -19,9 +19,11 @@ from monitor.replies.knowledge import Entry, KnowledgeBase
 logger = logging.getLogger(__name__)
 
 # Calibrated on monitor/replies/eval_questions.yaml (benchmarks/bench_replies.py prints the sweep):
-# the lowest cosine at which at most 15% of unanswerable questions get an entry claimed
-# (measured: 0.55-0.575 -> 79% of answerable questions claimed right, 6% wrong, 14% false claims).
-DEFAULT_THRESHOLD = 0.575
+# the lowest cosine at which at most 15% of unanswerable questions get an entry claimed. Both
+# paths pick 0.55: the mention's vector from the classifier's pass (the pipeline's; 72% of
+# answerable questions claimed right, 4% wrong, 14% false claims) and the packaged encoder's
+# (79%, 6%, 14%).
+DEFAULT_THRESHOLD = 0.55
 _NOISE = re.compile(r"https?://\S+|(?<!\w)[@#](?=\w)")
 
 
@@ -154,8 +156,15 @@ class Retriever:
         self.embedder = embedder
         self.cache = cache or EmbeddingCache(None)
         self.threshold = threshold
+        # brand -> (the knowledge base, its vectors, owners): the latest one indexed, so a
+        # poll's lookups do not rebuild and rehash every question variant per mention
+        self._indexed: dict[str, tuple[KnowledgeBase, np.ndarray, np.ndarray]] = {}
 
     def _index(self, kb: KnowledgeBase) -> tuple[np.ndarray, np.ndarray]:
+        done = self._indexed.get(kb.brand)
+        # the same loaded entries (callers `replace` the names per lookup) and the same names
+        if done is not None and done[0].entries is kb.entries and done[0].names == kb.names:
+            return done[1], done[2]
         texts = [query_text(q, brand=kb.brand, names=kb.names)
                  for e in kb.entries for q in e.questions]
         owner = np.array([i for i, e in enumerate(kb.entries) for _ in e.questions], dtype=int)
@@ -165,6 +174,7 @@ class Retriever:
         release = getattr(self.embedder, "release", None)
         if not known and callable(release):
             release()  # mentions bring their own vectors: free the encoder until needed
+        self._indexed[kb.brand] = (kb, vecs, owner)
         return vecs, owner
 
     def warm(self, kb: KnowledgeBase) -> None:
