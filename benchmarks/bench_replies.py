@@ -1,10 +1,13 @@
 """Knowledge-base retrieval quality and speed: top-1 accuracy, false claims, threshold sweep.
 
-    .venv/bin/python benchmarks/bench_replies.py [--knowledge rules/knowledge] [--data FILE]
+    PYTHONPATH=. .venv/bin/python benchmarks/bench_replies.py [--knowledge DIR] [--data FILE]
 
 Prints, for the labeled set in monitor/replies/eval_questions.yaml, the top-1 accuracy, the
 share of answerable questions claimed right / wrong and of unanswerable ones claimed (false
-claims) at each threshold, the threshold `calibrate` picks, and encoder throughput.
+claims) at each threshold, the threshold `calibrate` picks, and throughput; for the path the
+pipeline takes (the mention's vector from the classifier's own pass, `--path classifier`,
+the default) and for the packaged encoder embedding each mention again (`--path encoder`,
+what hub classifiers get, and what every mention got before #14).
 """
 
 from __future__ import annotations
@@ -28,13 +31,11 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=None, help="labeled questions (YAML)")
     parser.add_argument("--rules", type=Path, default=ROOT / "rules",
                         help="rules folder whose brand names are left out, as in the daemon")
-    parser.add_argument("--threads", type=int, default=1, help="torch CPU threads")
+    parser.add_argument("--path", choices=("classifier", "encoder"), default="classifier")
+    parser.add_argument("--artifact", type=Path, default=None, help="classifier artifact")
     parser.add_argument("--misses", action="store_true", help="list wrong top-1 answers")
     args = parser.parse_args()
 
-    import torch
-
-    torch.set_num_threads(args.threads)
     rules = load_rules(args.rules)
     kbs = {b: replace(kb, names=(rules.brand(b).name,)) if b in {x.id for x in rules.brands}
            else kb for b, kb in load_knowledge(args.knowledge).items()}
@@ -45,8 +46,19 @@ def main() -> None:
     for kb in kbs.values():
         retriever.warm(kb)
     t_index = time.perf_counter() - t0
+    classifier = None
+    if args.path == "classifier":
+        from monitor.classify.artifact import PACKAGED_DIR
+        from monitor.classify.builtin import BuiltinClassifier
+
+        classifier = BuiltinClassifier.from_artifact(args.artifact or PACKAGED_DIR,
+                                                     explain=False)
+        score(items[:2], kbs, retriever, classifier=classifier)  # load before timing
+        print(f"mention vectors: {classifier.name}'s own pass (projected)")
+    else:
+        print("mention vectors: the packaged encoder, a second pass")
     t0 = time.perf_counter()
-    scored = score(items, kbs, retriever)
+    scored = score(items, kbs, retriever, classifier=classifier)
     t_query = time.perf_counter() - t0
 
     n_var = sum(len(e.questions) for kb in kbs.values() for e in kb.entries)

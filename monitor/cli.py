@@ -4,7 +4,9 @@ Every command imports what it runs inside its function, so `--help` stays fast."
 
 from __future__ import annotations
 
+import os
 import sys
+import tempfile
 from pathlib import Path
 from typing import Annotated
 
@@ -155,9 +157,10 @@ def ensure_data_dir(path: Path) -> None:
     """Create the data directory, or say in one line why it cannot be written."""
     try:
         path.mkdir(parents=True, exist_ok=True)
-        probe = path / ".write-test"
-        probe.touch()
-        probe.unlink()
+        # a name of its own: replicas sharing the folder probe it at the same moment
+        fd, probe = tempfile.mkstemp(dir=path, prefix=".write-test-")
+        os.close(fd)
+        os.unlink(probe)
     except OSError as e:
         raise ConfigError(f"cannot write {e.filename or path} ({e.strerror or e}); set data_dir "
                           "to a directory this user may write", key="data_dir") from e

@@ -147,6 +147,10 @@ class Classification:
     scores: Mapping[str, float] = field(default_factory=dict)  # label value -> probability
     uncertain: bool = False
     model: str = ""
+    # the mention's sentence embedding from the classifier's own pass (a unit-length float32
+    # array in the packaged encoder's space), so retrieval needs no second pass; None if the
+    # classifier gives none. Not stored, not compared.
+    embedding: Any = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)

@@ -47,6 +47,14 @@ class PollStats:
         )
 
 
+def brand_names(match: RuleMatch) -> tuple[str, ...]:
+    """The brand's id and the matched terms that name it ("Lumo Bank", "lumobank", not
+    "card*" from `Lumo NEAR/4 card*`): what the retrieval embedding leaves out."""
+    brand = match.brand.lower()
+    terms = (t.strip('"*').strip() for t in match.terms)
+    return (match.brand, *dict.fromkeys(t for t in terms if brand in t.lower() and t))
+
+
 class Pipeline:
     """Turns a connector's Batch into stored mentions, cases and outbox rows.
 
@@ -146,8 +154,10 @@ class Pipeline:
     ) -> list[TriageItem]:
         if not matched:
             return []
-        inputs = [ClassifierInput(text=m.full_text, rating=m.rating, source=m.source)
-                  for m, _ in matched]
+        # one classifier call, one encoder pass, for the whole poll: only what matched a rule
+        inputs = [ClassifierInput(text=m.full_text, rating=m.rating, source=m.source,
+                                  names=brand_names(match))
+                  for m, match in matched]
         classifications = self.classifier.classify(inputs)
         items: list[TriageItem] = []
         for (mention, match), cls in zip(matched, classifications, strict=True):

@@ -136,3 +136,32 @@ def test_run_once__undelivered_messages_are_said_and_fail_the_run(
     assert last.startswith("error: ") and "not delivered yet" in last, last
     # the failing post's error, not a thread reply's "waiting for its parent"
     assert "(last error: Slack chat_postMessage" in last and "waiting for" not in last, last
+
+
+def test_ensure_data_dir__replicas_probing_the_same_folder_at_once_all_pass(tmp_path: Path
+                                                                           ) -> None:
+    """Every replica of a fleet checks the shared data_dir as it starts: one's probe file
+    must not be another's (one removed it under the other: 'cannot write .write-test')."""
+    import threading
+
+    from monitor.cli import ensure_data_dir
+    from monitor.errors import ConfigError
+
+    errors: list[ConfigError] = []
+    start = threading.Barrier(4)
+
+    def replica() -> None:
+        start.wait()
+        for _ in range(300):
+            try:
+                ensure_data_dir(tmp_path / "data")
+            except ConfigError as e:
+                errors.append(e)
+
+    threads = [threading.Thread(target=replica) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert list((tmp_path / "data").iterdir()) == []  # no probe left behind

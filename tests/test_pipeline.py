@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import pytest
 
+from monitor.classify.base import ClassifierInput
 from monitor.config import SlackSettings
-from monitor.models import Batch
+from monitor.models import Batch, Classification, Label, Mention, RuleMatch, SuggestedReply
 from monitor.pipeline import Pipeline
 from monitor.replies.templates import TemplateSuggester
 from monitor.rules.loader import load_rules
@@ -128,3 +131,61 @@ def test_process__classifier_failure_stores_nothing_and_keeps_the_cursor(
         make(store, rules).process(
             "x", Batch(mentions=(f.mention("acme will explode"),), next_cursor="c1"))
     assert store.get_cursor("x") == "c0" and store.count_mentions() == 0
+
+
+class EmbeddingClassifier(KeywordClassifier):
+    """The keyword stand-in, plus what the builtin model gives: an embedding per mention."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.inputs: list[ClassifierInput] = []
+
+    def classify(self, inputs: Sequence[ClassifierInput]) -> list[Classification]:
+        self.inputs.extend(inputs)
+        return [replace(c, embedding=np.full(3, float(n), dtype=np.float32))
+                for n, c in enumerate(super().classify(inputs))]
+
+
+class RecordingSuggester:
+    def __init__(self) -> None:
+        self.seen: list[Classification] = []
+
+    def suggest(self, mention: Mention, match: RuleMatch, classification: Classification
+                ) -> SuggestedReply | None:
+        self.seen.append(classification)
+        return None
+
+
+def test_process__classifier_is_told_the_brand_names_it_matched(store: Store, rules: RuleSet
+                                                                ) -> None:
+    clf = EmbeddingClassifier()
+    make(store, rules, clf).process(
+        "x", Batch(mentions=(f.mention("acme rockets broke again"), f.mention("love @acme")),
+                   next_cursor=None))
+    names = [i.names for i in clf.inputs]
+    assert all(n[0] == "acme" for n in names)
+    assert any("acme rockets" in (t.lower() for t in n[1:]) for n in names), names
+
+
+def test_process__suggester_gets_the_embedding_of_the_classifier_pass(store: Store,
+                                                                      rules: RuleSet) -> None:
+    suggester = RecordingSuggester()
+    pipeline = Pipeline(store=store, rules=lambda: rules, classifier=EmbeddingClassifier(),
+                        suggester=suggester, slack=SlackSettings())
+    pipeline.process("x", Batch(mentions=(f.mention("acme broke"),
+                                          f.mention("acme is hiring, love it")),
+                                next_cursor=None))
+    by_label = {c.label: c for c in suggester.seen}
+    assert set(by_label) == {Label.COMPLAINT, Label.OTHER}
+    # the rule's label override keeps the pass's embedding too
+    assert by_label[Label.OTHER].reasons[0].startswith("a rule of acme")
+    assert all(c.embedding is not None and c.embedding.shape == (3,) for c in suggester.seen)
+    assert {float(c.embedding[0]) for c in suggester.seen} == {0.0, 1.0}
+
+
+def test_brand_names__keeps_terms_naming_the_brand_only() -> None:
+    from monitor.pipeline import brand_names
+
+    match = RuleMatch(brand="lumo", rule="lumo.query",
+                      terms=('"Lumo Bank"', "card*", "lumobank", '"Lumo Bank"'))
+    assert brand_names(match) == ("lumo", "Lumo Bank", "lumobank")

@@ -39,11 +39,11 @@ def resolve_artifact(settings: Settings) -> Path:
 
 
 def build_classifier(settings: Settings, *, explain: bool = True) -> Classifier:
-    """The classifier the settings configure (loads in a few seconds, never touches the network
-    for the builtin model). `explain=False` skips the occlusion reasons (for evaluation)."""
+    """The classifier the settings configure; the builtin model loads on first use and never
+    touches the network. `explain=False` skips the reasons (for evaluation)."""
     cfg = settings.classifier
     options: dict[str, Any] = {"batch_size": cfg.batch_size, "uncertain_below": cfg.uncertain_below,
-               "explain": explain}
+                               "explain": explain}
     if cfg.kind == "head":
         if cfg.model != "builtin":
             raise ConfigError(
@@ -53,9 +53,10 @@ def build_classifier(settings: Settings, *, explain: bool = True) -> Classifier:
             )
         from monitor.classify.builtin import BuiltinClassifier
 
-        return BuiltinClassifier.from_artifact(
-            resolve_artifact(settings), quantized=cfg.quantize, **options
-        )
+        if cfg.quantize:
+            logger.warning("classifier.quantize is ignored: the builtin model runs in fp32 on "
+                           "ONNX Runtime (int8 lost accuracy; see monitor/classify/MODEL.md)")
+        return BuiltinClassifier.from_artifact(resolve_artifact(settings), **options)
     if cfg.model == "builtin":
         raise ConfigError(f"kind {cfg.kind!r} needs a Hugging Face model id or a local model "
                           "folder", key="classifier.model")

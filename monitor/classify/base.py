@@ -14,6 +14,8 @@ class ClassifierInput:
     text: str
     rating: int | None = None  # review stars 1..5, when the source has them
     source: str | None = None
+    # the brand's names in the text (id, matched terms): left out of the retrieval embedding
+    names: tuple[str, ...] = ()
 
 
 class Classifier(Protocol):
@@ -21,5 +23,6 @@ class Classifier(Protocol):
 
     def classify(self, inputs: Sequence[ClassifierInput]) -> list[Classification]:
         """One Classification per input, in order. Batched internally; never raises for one
-        odd text (empty text -> label other, low confidence)."""
+        odd text (empty text -> label other, low confidence). A classifier that can give the
+        retrieval embedding from the same pass sets `Classification.embedding`."""
         ...

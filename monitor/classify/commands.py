@@ -27,9 +27,9 @@ def _fail(err: MonitorError) -> typer.Exit:
 
 
 def _feedback(settings: Any) -> list[Any]:
-    """Label corrections made in Slack, as training examples."""
-    from monitor.classify.dataset import Example
-    from monitor.models import Label
+    """Label corrections made in Slack, as training examples: the final label of each case,
+    none that was changed back (see classify.feedback)."""
+    from monitor.classify.feedback import corrections, latest_corrections
 
     try:
         from monitor.store import Store
@@ -37,8 +37,7 @@ def _feedback(settings: Any) -> list[Any]:
         raise MonitorError(f"--include-feedback needs the store, which is unavailable ({e})") from e
     store = Store.from_settings(settings)
     try:
-        return [Example(text=text, label=Label(label), rating=rating, source="feedback")
-                for text, label, rating in store.iter_label_feedback()]
+        return latest_corrections(corrections(store.iter_label_feedback()))
     finally:
         close = getattr(store, "close", None)
         if callable(close):
@@ -64,7 +63,6 @@ def train(
     from monitor.classify.train import TrainConfig
     from monitor.classify.train import train as run_training
     from monitor.config import load_settings
-    from monitor.progress import working
 
     if not logging.getLogger().handlers:
         logging.basicConfig(level=logging.INFO, stream=sys.stderr,
@@ -78,10 +76,9 @@ def train(
         extra = _feedback(settings) if include_feedback else []
         logger.info("training on %d examples (+%d feedback)", len(examples), len(extra))
         cfg = TrainConfig(seed=seed, epochs=epochs, trainable_layers=layers, threads=threads)
-        with working(f"training ({epochs} epoch(s); a few minutes on a CPU)"):
-            path = run_training(examples, out_root=out or settings.data_dir / "model",
-                                config=cfg, extra_train=extra,
-                                data_files=[f.name for f in files])
+        path = run_training(examples, out_root=out or settings.data_dir / "model", config=cfg,
+                            extra_train=extra, data_files=[f.name for f in files],
+                            emit=lambda line: typer.echo(line, err=True))
     except MonitorError as err:
         raise _fail(err) from err
     meta = read_metadata(path)
@@ -97,10 +94,9 @@ def train(
         typer.echo(f"ECE before calibration {test['ece_before']:.4f}, after "
                    f"{test['ece_after']:.4f}; macro-F1 without ratings "
                    f"{test['macro_f1_without_rating']:.4f}")
-        int8 = meta["metrics"].get("test_int8")
-        if int8:
-            typer.echo(f"int8 dynamic quantization: macro-F1 {int8['macro_f1']:.4f}, "
-                       f"ECE {int8['ece']:.4f}")
+        cosine = meta["metrics"].get("retrieval_cosine_test")
+        if cosine is not None:
+            typer.echo(f"retrieval embedding vs the packaged encoder's: mean cosine {cosine:.3f}")
 
 
 @app.command("eval")

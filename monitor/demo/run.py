@@ -24,6 +24,7 @@ from monitor.logs import setup_logging
 from monitor.models import LABELS
 from monitor.pending import undelivered
 from monitor.pipeline import PollStats
+from monitor.store.keys import OutboxStatus
 
 logger = logging.getLogger(__name__)
 
@@ -112,6 +113,7 @@ def run_demo(*, config: Path | None = None, data_dir: Path | None = None,
 
 
 def _rounds(console: Console, app: App) -> list[PollStats]:
+    _retry_now(app)
     connector = app.connectors["sample"]
     totals: list[PollStats] = []
     cursor: str | None = None  # every demo run replays the samples: dedupe must hold them back
@@ -131,6 +133,16 @@ def _rounds(console: Console, app: App) -> list[PollStats]:
     # what an earlier run left queued (Slack was down) goes out now
     app.outbox.drain(max_rounds=100)
     return totals
+
+
+def _retry_now(app: App) -> None:
+    """What an earlier run left queued (Slack was down) is due now, whatever its backoff had
+    planned: running the demo again is the retry the user asked for. A call that may have
+    reached Slack is still looked up before it is sent again (Store.requeue)."""
+    left = [e.key for status in (OutboxStatus.PENDING, OutboxStatus.UNKNOWN)
+            for e in app.store.outbox_rows(status=status)]
+    if left:
+        app.store.requeue(keys=left)
 
 
 def _summary(console: Console, app: App, totals: list[PollStats], seconds: float) -> None:

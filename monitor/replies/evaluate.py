@@ -9,6 +9,7 @@ from pathlib import Path
 
 import yaml
 
+from monitor.classify.base import Classifier, ClassifierInput
 from monitor.replies.knowledge import KnowledgeBase
 from monitor.replies.retrieval import Hit, Retriever
 
@@ -48,14 +49,21 @@ def load_items(path: Path | None = None) -> list[EvalItem]:
                      text=str(i["text"]), expect=i.get("expect")) for i in data["items"]]
 
 
-def score(items: Sequence[EvalItem], kbs: Mapping[str, KnowledgeBase], retriever: Retriever
-          ) -> list[Scored]:
-    """Each item with its best entry for its label (one encoder batch per brand)."""
+def score(items: Sequence[EvalItem], kbs: Mapping[str, KnowledgeBase], retriever: Retriever,
+          *, classifier: Classifier | None = None) -> list[Scored]:
+    """Each item with its best entry for its label (one batch per brand). With a `classifier`
+    the mentions' vectors come from its pass (Classification.embedding), as in the pipeline;
+    without one the retriever's encoder embeds them."""
     tops: dict[int, Hit | None] = {}
     for brand in dict.fromkeys(i.brand for i in items):
         idx = [n for n, i in enumerate(items) if i.brand == brand]
         kb = kbs.get(brand) or KnowledgeBase(brand)
-        ranked = retriever.rank_many(kb, [items[n].text for n in idx])
+        texts = [items[n].text for n in idx]
+        vectors = None
+        if classifier is not None:
+            vectors = [c.embedding for c in classifier.classify(
+                [ClassifierInput(text=t, names=(brand, *kb.names)) for t in texts])]
+        ranked = retriever.rank_many(kb, texts, vectors=vectors)
         for n, hits in zip(idx, ranked, strict=True):
             fit = [h for h in hits if items[n].label in h.entry.applies_to]
             tops[n] = fit[0] if fit else None

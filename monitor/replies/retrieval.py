@@ -1,4 +1,4 @@
-"""Knowledge-base retrieval: the MiniLM encoder, cached embeddings, cosine and a threshold."""
+"""Knowledge-base retrieval: MiniLM sentence embeddings, cached, cosine and a threshold."""
 
 from __future__ import annotations
 
@@ -13,14 +13,17 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from monitor.errors import ModelError
 from monitor.replies.knowledge import Entry, KnowledgeBase
 
 logger = logging.getLogger(__name__)
 
 # Calibrated on monitor/replies/eval_questions.yaml (benchmarks/bench_replies.py prints the sweep):
-# the lowest cosine at which at most 15% of unanswerable questions get an entry claimed
-# (measured: 0.55-0.575 -> 79% of answerable questions claimed right, 6% wrong, 14% false claims).
-DEFAULT_THRESHOLD = 0.575
+# the lowest cosine at which at most 15% of unanswerable questions get an entry claimed. Both
+# paths pick 0.55: the mention's vector from the classifier's pass (the pipeline's; 72% of
+# answerable questions claimed right, 4% wrong, 14% false claims) and the packaged encoder's
+# (79%, 6%, 14%).
+DEFAULT_THRESHOLD = 0.55
 _NOISE = re.compile(r"https?://\S+|(?<!\w)[@#](?=\w)")
 
 
@@ -33,47 +36,48 @@ class Embedder(Protocol):
 
 
 class MiniLMEmbedder:
-    """Sentence embeddings from the classifier's packaged encoder (mean pooling, unit length).
+    """Sentence embeddings of the packaged MiniLM (mean pooling, unit length) on the
+    classifier's engine (monitor.classify.engine, ONNX Runtime, no PyTorch).
 
-    The encoder loads on first use and is reused for every brand; loading and pooling are the
-    classifier's own functions (monitor.classify.model), so both parts read the same folder."""
+    The builtin classifier gives each mention its embedding in this space from its own pass
+    (Classification.embedding), so this encoder only embeds the knowledge base's question
+    variants when they change (cached on disk) and mentions of classifiers that give none. It
+    loads on first use; `release` frees it until it is needed again."""
 
     def __init__(self, path: Path | None = None, *, batch_size: int = 32, max_length: int = 256
                  ) -> None:
         self.path = path
         self.batch_size = batch_size
         self.max_length = max_length
-        self._model: tuple[Any, Any] | None = None
+        self._encoder: Any = None
         self._lock = threading.Lock()
         self.name = f"minilm-mean:{path.name if path else 'builtin'}:{max_length}"
 
-    def _load(self) -> tuple[Any, Any]:
+    def _load(self) -> Any:
         with self._lock:
-            if self._model is None:
-                from monitor.classify.model import encoder_dir, load_pretrained
+            if self._encoder is None:
+                from monitor.classify.artifact import PACKAGED_DIR, find_artifact, graph_path
+                from monitor.classify.engine import Encoder
 
-                self._model = load_pretrained(self.path or encoder_dir())
-            return self._model
+                packaged = find_artifact(PACKAGED_DIR)
+                if packaged is None:
+                    raise ModelError("the packaged classifier (and its encoder graph) is missing")
+                self._encoder = Encoder(graph=graph_path(packaged), folder=self.path,
+                                        batch_size=self.batch_size, max_length=self.max_length)
+            return self._encoder
+
+    def release(self) -> None:
+        with self._lock:
+            if self._encoder is not None:
+                self._encoder.close()
+                self._encoder = None
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
-        import torch
-
-        from monitor.classify.model import mean_pool
-
-        tokenizer, model = self._load()
-        out: list[np.ndarray] = []
-        with torch.no_grad():
-            for i in range(0, len(texts), self.batch_size):
-                batch = tokenizer(list(texts[i:i + self.batch_size]), padding=True,
-                                  truncation=True, max_length=self.max_length,
-                                  return_tensors="pt")
-                hidden = model(input_ids=batch["input_ids"],
-                               attention_mask=batch["attention_mask"]).last_hidden_state
-                pooled = mean_pool(hidden, batch["attention_mask"])
-                out.append(torch.nn.functional.normalize(pooled, dim=-1).numpy())
-        if not out:
+        if not texts:
             return np.zeros((0, 0), dtype=np.float32)
-        return np.concatenate(out).astype(np.float32)
+        pooled = np.stack([e.hidden.mean(axis=0) for e in self._load().encode(texts)])
+        norms = np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-9)
+        return (pooled / norms).astype(np.float32)
 
 
 class EmbeddingCache:
@@ -83,6 +87,10 @@ class EmbeddingCache:
     def __init__(self, folder: Path | None) -> None:
         self.folder = folder
         self._memory: dict[str, np.ndarray] = {}
+
+    def has(self, key: str) -> bool:
+        """Whether the vectors for `key` are already in memory."""
+        return key in self._memory
 
     @staticmethod
     def key(embedder: Embedder, texts: Sequence[str]) -> str:
@@ -148,30 +156,54 @@ class Retriever:
         self.embedder = embedder
         self.cache = cache or EmbeddingCache(None)
         self.threshold = threshold
+        # brand -> (the knowledge base, its vectors, owners): the latest one indexed, so a
+        # poll's lookups do not rebuild and rehash every question variant per mention
+        self._indexed: dict[str, tuple[KnowledgeBase, np.ndarray, np.ndarray]] = {}
 
     def _index(self, kb: KnowledgeBase) -> tuple[np.ndarray, np.ndarray]:
+        done = self._indexed.get(kb.brand)
+        # the same loaded entries (callers `replace` the names per lookup) and the same names
+        if done is not None and done[0].entries is kb.entries and done[0].names == kb.names:
+            return done[1], done[2]
         texts = [query_text(q, brand=kb.brand, names=kb.names)
                  for e in kb.entries for q in e.questions]
         owner = np.array([i for i, e in enumerate(kb.entries) for _ in e.questions], dtype=int)
-        return self.cache.vectors(self.embedder, texts), owner
+        key = self.cache.key(self.embedder, texts)
+        known = self.cache.has(key)
+        vecs = self.cache.vectors(self.embedder, texts)
+        release = getattr(self.embedder, "release", None)
+        if not known and callable(release):
+            release()  # mentions bring their own vectors: free the encoder until needed
+        self._indexed[kb.brand] = (kb, vecs, owner)
+        return vecs, owner
 
     def warm(self, kb: KnowledgeBase) -> None:
         if kb.entries:
             self._index(kb)
 
-    def rank(self, kb: KnowledgeBase, text: str) -> list[Hit]:
-        """Every entry with its score, best first."""
-        return self.rank_many(kb, [text])[0]
+    def rank(self, kb: KnowledgeBase, text: str, *, vector: np.ndarray | None = None
+             ) -> list[Hit]:
+        """Every entry with its score, best first. `vector` is the mention's embedding when
+        the classifier gave one (Classification.embedding); else the text is embedded."""
+        return self.rank_many(kb, [text], vectors=[vector])[0]
 
-    def rank_many(self, kb: KnowledgeBase, texts: Sequence[str]) -> list[list[Hit]]:
-        """`rank` for several mentions of one brand, embedded in one batch."""
+    def rank_many(self, kb: KnowledgeBase, texts: Sequence[str],
+                  vectors: Sequence[np.ndarray | None] | None = None) -> list[list[Hit]]:
+        """`rank` for several mentions of one brand; those without a vector are embedded in
+        one batch."""
+        given = list(vectors) if vectors is not None else [None] * len(texts)
         queries = [query_text(t, brand=kb.brand, names=kb.names) for t in texts]
         out: list[list[Hit]] = [[] for _ in texts]
         todo = [i for i, q in enumerate(queries) if q]
         if not kb.entries or not todo:
             return out
         vecs, owner = self._index(kb)
-        sims = self.embedder.embed([queries[i] for i in todo]) @ vecs.T
+        missing = [i for i in todo if given[i] is None]
+        if missing:
+            for i, v in zip(missing, self.embedder.embed([queries[i] for i in missing]),
+                            strict=True):
+                given[i] = v
+        sims = np.stack([np.asarray(given[i], dtype=np.float32) for i in todo]) @ vecs.T
         for row, i in zip(sims, todo, strict=True):
             best = np.full(len(kb.entries), -1.0)
             np.maximum.at(best, owner, row)
@@ -179,9 +211,10 @@ class Retriever:
             out[i] = [Hit(kb.entries[j], float(best[j])) for j in order]
         return out
 
-    def best(self, kb: KnowledgeBase, text: str, *, label: str) -> Hit | None:
+    def best(self, kb: KnowledgeBase, text: str, *, label: str,
+             vector: np.ndarray | None = None) -> Hit | None:
         """The top entry if it applies to `label` and scores at least the threshold."""
-        ranked = [h for h in self.rank(kb, text) if label in h.entry.applies_to]
+        ranked = [h for h in self.rank(kb, text, vector=vector) if label in h.entry.applies_to]
         if ranked and ranked[0].score >= self.threshold:
             return ranked[0]
         return None

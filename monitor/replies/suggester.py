@@ -9,6 +9,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
+
 from monitor.models import Classification, Label, Mention, RuleMatch, SuggestedReply
 from monitor.replies import knowledge as kb_files
 from monitor.replies.knowledge import KnowledgeBase
@@ -65,8 +67,10 @@ class KnowledgeSuggester:
         name = self.brand_name(brand)
         return (name,) if name and name.lower() != brand.lower() else ()
 
-    def lookup(self, mention: Mention, brand: str, label: Label) -> Hit | None:
-        """The entry to ground the reply in, or None (nothing close enough, or no entries)."""
+    def lookup(self, mention: Mention, brand: str, label: Label, *,
+               vector: np.ndarray | None = None) -> Hit | None:
+        """The entry to ground the reply in, or None (nothing close enough, or no entries).
+        `vector` is the mention's embedding from the classifier's pass, when it gave one."""
         if label not in RETRIEVED_LABELS:
             return None
         kb = self.knowledge(brand)
@@ -74,7 +78,7 @@ class KnowledgeSuggester:
             return None
         kb = replace(kb, names=self._names(brand))
         try:
-            return self.retriever.best(kb, mention.full_text, label=label.value)
+            return self.retriever.best(kb, mention.full_text, label=label.value, vector=vector)
         except Exception:  # the encoder is optional for a reply: post the mention without it
             logger.exception("knowledge retrieval failed for %s/%s", mention.source,
                              mention.external_id)
@@ -85,7 +89,7 @@ class KnowledgeSuggester:
         label = classification.label
         if label is Label.OTHER:
             return None
-        hit = self.lookup(mention, match.brand, label)
+        hit = self.lookup(mention, match.brand, label, vector=classification.embedding)
         if hit is not None:
             logger.debug("reply for %s/%s grounded in %s (%.3f)", mention.source,
                          mention.external_id, hit.entry.id, hit.score)

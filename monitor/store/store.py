@@ -303,11 +303,19 @@ class Store(CasesMixin, OutboxMixin, ReportQueriesMixin, FollowUpsMixin):
             return dict(row.value) if row else None
 
     def kv_set(self, key: str, value: dict[str, Any]) -> None:
-        with self.session() as s:
-            row = s.get(KeyValueRow, key) or KeyValueRow(key=key)
-            row.value = jsonable(value)
-            row.updated_at = utcnow()
-            s.add(row)
+        """Write `key`; when another replica inserts it between our read and our insert, the
+        second try updates its row."""
+        for last in (False, True):
+            try:
+                with self.session() as s:
+                    row = s.get(KeyValueRow, key) or KeyValueRow(key=key)
+                    row.value = jsonable(value)
+                    row.updated_at = utcnow()
+                    s.add(row)
+                return
+            except IntegrityError:
+                if last:
+                    raise
 
     def outbox_backlog(self, *, unsent: bool = False) -> dict[str, int]:
         """Rows by status; `unsent`: only those not delivered (pending, sending, unknown, dead),

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import json
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
 
+import numpy as np
 import pytest
 
 from monitor.classify.base import ClassifierInput
 from monitor.classify.builtin import BuiltinClassifier
+from monitor.classify.engine import Encoded, Encoder
 from monitor.models import LABELS, Label
 
 pytestmark = pytest.mark.slow
@@ -105,14 +109,14 @@ def test_classify__reasons_name_the_label_and_cues_from_the_text(
 
 def test_classify__uncertain_below_threshold(builtin: BuiltinClassifier) -> None:
     inputs = [ClassifierInput(text="hmm ok"), ClassifierInput(text=OBVIOUS[3][0])]
-    strict = BuiltinClassifier(model=builtin.model, tokenizer=builtin.tokenizer,
-                               metadata=builtin.metadata, uncertain_below=1.0, explain=False)
-    lenient = BuiltinClassifier(model=builtin.model, tokenizer=builtin.tokenizer,
-                                metadata=builtin.metadata, uncertain_below=0.0, explain=False)
+
+    def with_threshold(value: float) -> BuiltinClassifier:
+        return BuiltinClassifier(encoder=builtin.encoder, head=builtin.head,
+                                 metadata=builtin.metadata, uncertain_below=value, explain=False)
+
+    strict, lenient, mid = with_threshold(1.0), with_threshold(0.0), with_threshold(0.55)
     assert all(r.uncertain for r in strict.classify(inputs))
     assert not any(r.uncertain for r in lenient.classify(inputs))
-    mid = BuiltinClassifier(model=builtin.model, tokenizer=builtin.tokenizer,
-                            metadata=builtin.metadata, uncertain_below=0.55, explain=False)
     for r in mid.classify(inputs):
         assert r.uncertain == (r.confidence < 0.55)
 
@@ -136,13 +140,56 @@ def test_classify__emoji_and_handles_only_still_classified(builtin: BuiltinClass
     assert 0.0 < r.confidence <= 1.0
 
 
-def test_quantized__agrees_with_fp32_on_obvious_examples(builtin: BuiltinClassifier) -> None:
-    from monitor.classify.artifact import PACKAGED_DIR
+class CountingEncoder:
+    """The real encoder, counting the passes made through it."""
 
-    q = BuiltinClassifier.from_artifact(PACKAGED_DIR, quantized=True, explain=False)
-    assert q.name.endswith("+int8")
-    got = [r.label for r in q.classify([ClassifierInput(text=t) for t, _ in OBVIOUS])]
-    assert got == [label for _, label in OBVIOUS]
+    def __init__(self, encoder: Encoder) -> None:
+        self.encoder = encoder
+        self.calls: list[int] = []
+
+    def stream(self, texts: Sequence[str]) -> Iterator[tuple[int, Encoded]]:
+        self.calls.append(len(texts))
+        return self.encoder.stream(texts)
+
+
+def test_classify__one_encoder_pass_gives_label_reasons_and_embedding(
+    builtin: BuiltinClassifier,
+) -> None:
+    counting = CountingEncoder(builtin.encoder)
+    clf = BuiltinClassifier(encoder=counting, head=builtin.head,  # type: ignore[arg-type]
+                            metadata=builtin.metadata)
+    texts = [t for t, label in OBVIOUS if label is not Label.OTHER][:6]
+    results = clf.classify([ClassifierInput(text=t, rating=2) for t in texts])
+    assert counting.calls == [len(texts)]  # one batch, no extra pass per cue or rating
+    assert all(any(r.startswith("cues: ") for r in res.reasons) for res in results)
+    for res in results:
+        assert res.embedding is not None and res.embedding.shape == (384,)
+        assert res.embedding.dtype == np.float32
+        assert float(np.linalg.norm(res.embedding)) == pytest.approx(1.0, abs=1e-5)
+
+
+def test_classify__brand_names_leave_the_embedding_not_the_label(
+    builtin: BuiltinClassifier,
+) -> None:
+    text = "does Lumo Bank support apple pay on the lumo app?"
+    plain, named = builtin.classify([ClassifierInput(text=text),
+                                     ClassifierInput(text=text, names=("lumo", "Lumo Bank"))])
+    assert plain.scores == named.scores and plain.reasons == named.reasons
+    assert float(plain.embedding @ named.embedding) < 0.9999
+
+
+def test_classify__cue_head_reads_the_models_label_on_clear_texts(
+    builtin: BuiltinClassifier,
+) -> None:
+    """The cue head (the words alone, before any context) picks the model's own label on
+    clear texts, so its per-piece shares explain the decision the model made."""
+    from monitor.classify.text import normalize
+
+    assert builtin.head.cues is not None  # the shipped artifact has a cue head
+    texts = [normalize(t) for t, _ in OBVIOUS]
+    for text, reading in zip(texts, builtin.read(texts, [0] * len(texts)), strict=True):
+        cue_logits = reading.token_logits.mean(axis=0) + reading.cue_offset
+        assert int(cue_logits.argmax()) == int(reading.probs.argmax()), text
 
 
 def test_classify__confident_other_is_not_explained(builtin: BuiltinClassifier) -> None:
@@ -150,3 +197,31 @@ def test_classify__confident_other_is_not_explained(builtin: BuiltinClassifier) 
         text="Apple shares closed 2% higher on Tuesday after the earnings report")])
     assert r.label is Label.OTHER and not r.uncertain
     assert r.reasons == (f"other {r.confidence:.2f}",)  # stored, never posted: no cue search
+
+
+def test_from_artifact__format_1_loads_on_the_packaged_graph_without_projection(
+    builtin: BuiltinClassifier, tmp_path: Path,
+) -> None:
+    """An artifact trained before #14 (format 1: no graph, no cue head, no retrieval
+    projection) still classifies: packaged graph, last-layer cues, no embedding."""
+    from safetensors.numpy import load_file, save_file
+
+    from monitor.classify.artifact import GRAPH, METADATA, PACKAGED_DIR, WEIGHTS, find_artifact
+
+    packaged = find_artifact(PACKAGED_DIR)
+    assert packaged is not None
+    state = load_file(str(packaged / WEIGHTS))
+    save_file({k: v for k, v in state.items() if k not in ("retrieval.weight", "cues.weight")},
+              str(tmp_path / WEIGHTS))
+    meta = json.loads((packaged / METADATA).read_text(encoding="utf-8"))
+    (tmp_path / METADATA).write_text(json.dumps({**meta, "format": 1}), encoding="utf-8")
+
+    old = BuiltinClassifier.from_artifact(tmp_path, batch_size=4)
+    text = OBVIOUS[0][0]
+    (r,) = old.classify([ClassifierInput(text=text)])
+    (new,) = builtin.classify([ClassifierInput(text=text)])
+    assert old.encoder.graph == packaged / GRAPH
+    assert old.head.projection is None and old.head.cues is None
+    assert r.label is Label.COMPLAINT and r.embedding is None
+    assert r.scores == pytest.approx(new.scores, abs=1e-4)  # same weights, same decision
+    assert re.fullmatch(r"complaint [01]\.\d\d", r.reasons[0])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from monitor.classify.explain import _pieces
+from monitor.classify.explain import pieces as _pieces
 from monitor.classify.text import normalize, units, without
 
 

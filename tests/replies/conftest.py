@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from monitor.classify.builtin import BuiltinClassifier
 from monitor.replies.knowledge import KnowledgeBase, load_knowledge
 from monitor.replies.retrieval import EmbeddingCache, MiniLMEmbedder, Retriever
 
@@ -43,6 +44,14 @@ def bundled() -> dict[str, KnowledgeBase]:
 @pytest.fixture(scope="session")
 def minilm() -> MiniLMEmbedder:
     return MiniLMEmbedder()
+
+
+@pytest.fixture(scope="session")
+def classifier() -> BuiltinClassifier:
+    """The packaged classifier, whose pass gives each mention its retrieval vector."""
+    from monitor.classify.artifact import PACKAGED_DIR
+
+    return BuiltinClassifier.from_artifact(PACKAGED_DIR, explain=False)
 
 
 @pytest.fixture(scope="session")

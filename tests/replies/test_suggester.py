@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -84,6 +85,19 @@ def test_suggest__encoder_failure_still_gives_a_reply(tmp_path: Path) -> None:
     (tmp_path / "brewbird" / "cafes.yaml").write_text(ENTRY)
     reply = suggester(tmp_path, Broken()).suggest(f.mention("oat milk?"), MATCH, QUESTION)
     assert reply is not None and reply.kb_entry is None and reply.template == "default.question"
+
+
+def test_suggest__the_classifier_vector_is_used_not_a_second_pass(tmp_path: Path) -> None:
+    (tmp_path / "brewbird").mkdir()
+    (tmp_path / "brewbird" / "cafes.yaml").write_text(ENTRY)
+    embedder = WordsEmbedder()
+    vector = embedder.embed(["do your cafes have oat milk"])[0]
+    embedder.calls.clear()
+    question = replace(QUESTION, embedding=vector)
+    # the text alone would not match the entry: the vector decides, and only the KB is embedded
+    reply = suggester(tmp_path, embedder).suggest(f.mention("anything vegan?"), MATCH, question)
+    assert reply is not None and reply.kb_entry == "oat-milk"
+    assert embedder.calls == [["do your cafes have oat milk"]]
 
 
 def test_suggest__praise_never_looks_up_knowledge(tmp_path: Path) -> None:

@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from sqlalchemy import event
 from sqlalchemy.exc import IntegrityError
 
 from monitor.models import Label
@@ -173,6 +174,21 @@ def test_record_poll__counts_failures_and_clears_on_success(store: Store) -> Non
     store.record_poll("reddit")
     (state,) = store.source_states()
     assert state.failures == 0 and state.last_error is None and state.last_success_at
+
+
+def test_kv__a_key_another_replica_inserts_meanwhile_is_updated(store: Store) -> None:
+    """Two replicas writing a new key at once: the one whose insert loses updates instead."""
+    if store.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite takes one writer at a time: the race needs two")
+    other = Store.from_url(store.engine.url.render_as_string(hide_password=False))
+    try:
+        # between this store's read (no row yet) and its insert, the other one inserts
+        event.listen(store._sessions, "before_flush",
+                     lambda *_: other.kv_set("slack.delivery", {"by": "other"}), once=True)
+        store.kv_set("slack.delivery", {"by": "this"})
+    finally:
+        other.close()
+    assert store.kv_get("slack.delivery") == {"by": "this"}
 
 
 def test_kv__round_trips(store: Store) -> None:
