@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from sqlalchemy import Integer
+from sqlalchemy.orm import Session
 
 from connectors.registry import TARGET_SOURCES
 from monitor.models import Author, Mention, TriageItem
@@ -139,6 +140,15 @@ def mention_row(item: TriageItem) -> MentionRow:
         model=c.model, priority=int(r.priority), priority_reasons=list(r.priority_reasons),
         matched_terms=list(r.terms),
     ))
+
+
+def insert_row(s: Session, row: Any) -> int:
+    """INSERT a new mapped object with a Core statement, outside the unit of work (the
+    pipeline writes thousands: the ORM's flush costs ~5x the statement); returns its id.
+    Values left None take the column's default, as the ORM gives them."""
+    table = row.__table__
+    values = {c.name: v for c in table.columns if (v := getattr(row, c.key, None)) is not None}
+    return int(s.execute(table.insert(), values).inserted_primary_key[0])
 
 
 def fit(row: R) -> R:

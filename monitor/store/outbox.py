@@ -12,7 +12,7 @@ from sqlalchemy import or_, select, update
 from monitor.clock import utcnow
 from monitor.readmodels import OutboxEntry
 from monitor.store.cases import record_slack_message
-from monitor.store.convert import entry_of
+from monitor.store.convert import entry_of, insert_row
 from monitor.store.keys import OutboxKind, OutboxStatus
 from monitor.store.tables import OutboxRow
 
@@ -62,11 +62,15 @@ class OutboxMixin:
         False if that key is already queued. `new_key`: the caller knows no row can hold the
         key (it names a case created in this transaction), so it is not looked up; the
         unique key still refuses a duplicate, at the flush."""
-        if not new_key and s.scalar(select(OutboxRow.id).where(OutboxRow.key == key)) is not None:
-            return False
-        s.add(OutboxRow(key=key, kind=kind, case_id=case_id, channel=channel, payload=payload,
+        row = OutboxRow(key=key, kind=kind, case_id=case_id, channel=channel, payload=payload,
                         thread_key=thread_key, status=PENDING,
-                        next_attempt_at=not_before or utcnow()))
+                        next_attempt_at=not_before or utcnow())
+        if new_key:
+            insert_row(s, row)
+            return True
+        if s.scalar(select(OutboxRow.id).where(OutboxRow.key == key)) is not None:
+            return False
+        s.add(row)
         return True
 
     def enqueue(self, **row: Any) -> bool:

@@ -20,6 +20,7 @@ from monitor.store import migrate
 from monitor.store.cases import CasesMixin
 from monitor.store.convert import (
     fit,
+    insert_row,
     jsonable,
     mention_row,
     state_of,
@@ -197,11 +198,10 @@ class Store(CasesMixin, OutboxMixin, ReportQueriesMixin, FollowUpsMixin):
     def _save_item(self, s: Session, item: TriageItem, now: datetime) -> int:
         """One mention with its case, 'created' event and outbox rows; returns the case id."""
         row = mention_row(item)
-        s.add(row)
-        s.flush()
+        mention_id = insert_row(s, row)  # a refused row fails here, inside its savepoint
         status = Status.NEW if item.channel else Status.IGNORED
         case = fit(CaseRow(
-            mention_id=row.id,
+            mention_id=mention_id,
             status=status.value,
             label=item.label.value,
             priority=int(item.priority),
@@ -213,21 +213,20 @@ class Store(CasesMixin, OutboxMixin, ReportQueriesMixin, FollowUpsMixin):
             created_at=now,
             updated_at=now,
         ))
-        s.add(case)
-        s.flush()
-        s.add(EventRow(case_id=case.id, actor="system", action="created",
-                       to_status=status.value, at=now,
-                       detail={"label": item.label.value, "brand": row.brand}))
+        case_id = insert_row(s, case)
+        insert_row(s, EventRow(case_id=case_id, actor="system", action="created",
+                               to_status=status.value, at=now,
+                               detail={"label": item.label.value, "brand": row.brand}))
         if case.channel:  # case ids are never reused (no case is deleted): the keys are new
-            self._enqueue(s, key=post_key(case.id), kind=OutboxKind.POST,
-                          case_id=case.id, channel=case.channel,
-                          payload={"case_id": case.id}, new_key=True)
-            self._enqueue(s, key=history_key(case.id), kind=OutboxKind.HISTORY,
-                          case_id=case.id, channel=case.channel,
-                          thread_key=post_key(case.id), payload={"case_id": case.id},
+            channel = case.channel
+            self._enqueue(s, key=post_key(case_id), kind=OutboxKind.POST,
+                          case_id=case_id, channel=channel,
+                          payload={"case_id": case_id}, new_key=True)
+            self._enqueue(s, key=history_key(case_id), kind=OutboxKind.HISTORY,
+                          case_id=case_id, channel=channel,
+                          thread_key=post_key(case_id), payload={"case_id": case_id},
                           new_key=True)
-        s.flush()  # a refused row fails here, inside this item's savepoint
-        return case.id
+        return case_id
 
     def iter_mentions(self, since: datetime | None = None) -> Iterator[StoredMention]:
         stmt = select(MentionRow, CaseRow.status).join(
