@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections import Counter
@@ -28,7 +29,16 @@ def scripts(text: str) -> Counter[str]:
     """How many letters of each script the text has ("LATIN", "HAN", "HIRAGANA", …)."""
     found: Counter[str] = Counter()
     for ch in text:
-        if unicodedata.category(ch)[0] == "L":
-            first = unicodedata.name(ch, "UNKNOWN").split(" ", 1)[0]
-            found[_SCRIPT_ALIASES.get(first, first)] += 1
+        script = _script(ch)
+        if script:
+            found[script] += 1
     return found
+
+
+@functools.lru_cache(maxsize=8192)
+def _script(ch: str) -> str:
+    """The script of a letter; "" for anything else (looked up once per character)."""
+    if unicodedata.category(ch)[0] != "L":
+        return ""
+    first = unicodedata.name(ch, "UNKNOWN").split(" ", 1)[0]
+    return _SCRIPT_ALIASES.get(first, first)
