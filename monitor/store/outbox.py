@@ -30,6 +30,15 @@ PENDING, SENDING, SENT, DEAD, UNKNOWN = (OutboxStatus.PENDING, OutboxStatus.SEND
                                          OutboxStatus.UNKNOWN)
 
 
+def new_outbox_row(*, key: str, kind: str, channel: str, payload: dict[str, Any],
+                   case_id: int | None = None, thread_key: str | None = None,
+                   not_before: datetime | None = None) -> OutboxRow:
+    """A pending Slack call under its idempotency key, not yet added anywhere."""
+    return OutboxRow(key=key, kind=kind, case_id=case_id, channel=channel, payload=payload,
+                     thread_key=thread_key, status=PENDING,
+                     next_attempt_at=not_before or utcnow())
+
+
 @dataclass
 class Requeued:
     """What `requeue` did: keys queued again, keys left alone (with their status), keys that
@@ -62,9 +71,8 @@ class OutboxMixin:
         False if that key is already queued. `new_key`: the caller knows no row can hold the
         key (it names a case created in this transaction), so it is not looked up; the
         unique key still refuses a duplicate, at the flush."""
-        row = OutboxRow(key=key, kind=kind, case_id=case_id, channel=channel, payload=payload,
-                        thread_key=thread_key, status=PENDING,
-                        next_attempt_at=not_before or utcnow())
+        row = new_outbox_row(key=key, kind=kind, case_id=case_id, channel=channel,
+                             payload=payload, thread_key=thread_key, not_before=not_before)
         if new_key:
             insert_row(s, row)
             return True

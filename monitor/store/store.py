@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select, text, tuple_
 from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -21,6 +21,7 @@ from monitor.store.cases import CasesMixin
 from monitor.store.convert import (
     fit,
     insert_row,
+    insert_rows,
     jsonable,
     mention_row,
     state_of,
@@ -31,7 +32,7 @@ from monitor.store.db import begin_now, make_engine
 from monitor.store.follow_ups import FollowUpsMixin
 from monitor.store.keys import OutboxKind, OutboxStatus, history_key, post_key
 from monitor.store.locks import Locks
-from monitor.store.outbox import OutboxMixin
+from monitor.store.outbox import OutboxMixin, new_outbox_row
 from monitor.store.report_queries import ReportQueriesMixin
 from monitor.store.tables import (
     CaseRow,
@@ -57,6 +58,18 @@ def unreachable(error: Exception) -> str:
     """The driver's reason, first line only (psycopg adds hints on more lines)."""
     orig = getattr(error, "orig", None) or error
     return str(orig).strip().splitlines()[0] if str(orig).strip() else type(orig).__name__
+
+
+def _ids_by(s: Session, table: Any, keys: Sequence[Any], *columns: Any) -> dict[Any, int]:
+    """{unique key: id} for rows just inserted, read back in chunks (`columns` form the
+    key; one column gives plain values, several give tuples)."""
+    out: dict[Any, int] = {}
+    key = columns[0] if len(columns) == 1 else tuple_(*columns)
+    for i in range(0, len(keys), 500):
+        chunk = keys[i:i + 500]
+        for row in s.execute(select(table.id, *columns).where(key.in_(chunk))):
+            out[row[1] if len(columns) == 1 else tuple(row[1:])] = row[0]
+    return out
 
 
 class Store(CasesMixin, OutboxMixin, ReportQueriesMixin, FollowUpsMixin):
@@ -147,10 +160,11 @@ class Store(CasesMixin, OutboxMixin, ReportQueriesMixin, FollowUpsMixin):
         its savepoint, logged, passed to `on_error` and left out: the others and the cursor are
         stored. Only a failure of the database itself fails the batch."""
         now = utcnow()
-        case_ids: list[int] = []
         with self.session() as s:
             begin_now(s.connection())  # SQLite: SAVEPOINTs below nest inside one transaction
-            for item in items:
+            together = self._save_together(s, source, items, now)
+            case_ids: list[int] = together if together is not None else []
+            for item in items if together is None else ():
                 try:
                     with s.begin_nested():
                         case_ids.append(self._save_item(s, item, now))
@@ -195,12 +209,51 @@ class Store(CasesMixin, OutboxMixin, ReportQueriesMixin, FollowUpsMixin):
         if on_error is not None:
             on_error(item, e)
 
+    def _save_together(self, s: Session, source: str, items: Sequence[TriageItem],
+                       now: datetime) -> list[int] | None:
+        """Every item's rows in a few multi-row INSERTs under one SAVEPOINT (a poll of 100
+        is ~5 statements, not ~500); None when the database refuses any of them, so that
+        each is then stored under its own savepoint and only the refused one is left out."""
+        if len(items) < 2:
+            return None
+        try:
+            with s.begin_nested():
+                rows = [mention_row(item) for item in items]
+                insert_rows(s, rows)
+                mention_ids = _ids_by(s, MentionRow, [(r.source, r.external_id) for r in rows],
+                                      MentionRow.source, MentionRow.external_id)
+                cases = [self._case_row(item, mention_ids[(r.source, r.external_id)], now)
+                         for item, r in zip(items, rows, strict=True)]
+                insert_rows(s, cases)
+                by_mention = _ids_by(s, CaseRow, [c.mention_id for c in cases], CaseRow.mention_id)
+                case_ids = [by_mention[c.mention_id] for c in cases]
+                created = [self._created(item, row, case, case_id, now) for item, row, case,
+                           case_id in zip(items, rows, cases, case_ids, strict=True)]
+                insert_rows(s, [event for event, _ in created])
+                insert_rows(s, [out for _, outbox in created for out in outbox])
+                return case_ids
+        except (OperationalError, InterfaceError):
+            raise  # the database is gone or locked: no item, no cursor
+        except Exception as e:  # one item is refused: find it, keep the others
+            logger.info("%s: a poll's rows were refused together (%s); storing them one by "
+                        "one", source, type(e).__name__, extra={"source": source})
+            return None
+
     def _save_item(self, s: Session, item: TriageItem, now: datetime) -> int:
         """One mention with its case, 'created' event and outbox rows; returns the case id."""
         row = mention_row(item)
         mention_id = insert_row(s, row)  # a refused row fails here, inside its savepoint
+        case = self._case_row(item, mention_id, now)
+        case_id = insert_row(s, case)
+        event, outbox = self._created(item, row, case, case_id, now)
+        for new in (event, *outbox):
+            insert_row(s, new)
+        return case_id
+
+    @staticmethod
+    def _case_row(item: TriageItem, mention_id: int, now: datetime) -> CaseRow:
         status = Status.NEW if item.channel else Status.IGNORED
-        case = fit(CaseRow(
+        return fit(CaseRow(
             mention_id=mention_id,
             status=status.value,
             label=item.label.value,
@@ -213,20 +266,25 @@ class Store(CasesMixin, OutboxMixin, ReportQueriesMixin, FollowUpsMixin):
             created_at=now,
             updated_at=now,
         ))
-        case_id = insert_row(s, case)
-        insert_row(s, EventRow(case_id=case_id, actor="system", action="created",
-                               to_status=status.value, at=now,
-                               detail={"label": item.label.value, "brand": row.brand}))
-        if case.channel:  # case ids are never reused (no case is deleted): the keys are new
-            channel = case.channel
-            self._enqueue(s, key=post_key(case_id), kind=OutboxKind.POST,
-                          case_id=case_id, channel=channel,
-                          payload={"case_id": case_id}, new_key=True)
-            self._enqueue(s, key=history_key(case_id), kind=OutboxKind.HISTORY,
-                          case_id=case_id, channel=channel,
-                          thread_key=post_key(case_id), payload={"case_id": case_id},
-                          new_key=True)
-        return case_id
+
+    @staticmethod
+    def _created(item: TriageItem, row: MentionRow, case: CaseRow, case_id: int,
+                 now: datetime) -> tuple[EventRow, list[OutboxRow]]:
+        """A new case's 'created' event and, when it is posted, its post and history rows.
+        Case ids are never reused (no case is deleted), so these keys are new: not looked up;
+        the unique key would still refuse a duplicate."""
+        event = EventRow(case_id=case_id, actor="system", action="created",
+                         to_status=case.status, at=now,
+                         detail={"label": item.label.value, "brand": row.brand})
+        if not case.channel:
+            return event, []
+        return event, [
+            new_outbox_row(key=post_key(case_id), kind=OutboxKind.POST, case_id=case_id,
+                           channel=case.channel, payload={"case_id": case_id}),
+            new_outbox_row(key=history_key(case_id), kind=OutboxKind.HISTORY, case_id=case_id,
+                           channel=case.channel, thread_key=post_key(case_id),
+                           payload={"case_id": case_id}),
+        ]
 
     def iter_mentions(self, since: datetime | None = None) -> Iterator[StoredMention]:
         stmt = select(MentionRow, CaseRow.status).join(

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import event, select
 from sqlalchemy.exc import OperationalError
 
-from monitor.models import Author
+from monitor.models import Author, Label
 from monitor.store import Store
 from monitor.store.tables import CaseRow, MentionRow
 from tests import factories as f
@@ -92,7 +92,9 @@ def test_save_batch__a_database_failure_mid_batch_stores_nothing(store: Store) -
     dbapi = store.engine.dialect.loaded_dbapi
 
     def fail_second_insert(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        if statement.startswith("INSERT INTO mentions"):
+        # the batch's second INSERT, whichever table: a poll is stored in a few multi-row
+        # statements (one per table) unless an item is refused
+        if statement.startswith("INSERT INTO"):
             calls["n"] += 1
             if calls["n"] == 2:
                 raise dbapi.OperationalError("the connection to the database was lost")
@@ -108,3 +110,36 @@ def test_save_batch__a_database_failure_mid_batch_stores_nothing(store: Store) -
     with store.session() as s:
         assert len(list(s.scalars(select(CaseRow.id)))) == 1
     assert len(list(store.outbox_rows())) == 2
+
+
+def test_save_batch__a_poll_stored_together_keeps_each_case_with_its_own_mention(
+        store: Store) -> None:
+    items = [f.item(f.mention(f"text number {n}"), channel=None if n % 3 == 0 else f"#c{n}",
+                    label=Label.PRAISE if n % 2 else Label.COMPLAINT) for n in range(7)]
+    inserts: list[str] = []
+
+    def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if statement.startswith("INSERT INTO"):
+            inserts.append(statement.split()[2])
+
+    event.listen(store.engine, "before_cursor_execute", count)
+    try:
+        case_ids = store.save_batch("x", items, "c1")
+    finally:
+        event.remove(store.engine, "before_cursor_execute", count)
+    assert len(inserts) < len(items)  # together, not a statement per row
+    assert len(set(case_ids)) == len(items)
+    posts = {r.case_id: r for r in store.outbox_rows() if r.kind == "post"}
+    for item, case_id in zip(items, case_ids, strict=True):
+        view = store.get_case(case_id)
+        assert view is not None
+        assert view.mention.mention.external_id == item.mention.external_id
+        assert view.mention.mention.text == item.mention.text and view.case.label == item.label.value
+        assert view.case.channel == item.channel
+        assert (case_id in posts) == (item.channel is not None)
+        if item.channel:
+            assert posts[case_id].channel == item.channel
+            assert posts[case_id].payload == {"case_id": case_id}
+        (created,) = store.case_events(case_id)
+        assert created.action == "created" and created.detail["label"] == item.label.value
+    assert len([r for r in store.outbox_rows() if r.kind == "history"]) == len(posts)
