@@ -134,7 +134,8 @@ def test_save_batch__a_poll_stored_together_keeps_each_case_with_its_own_mention
         view = store.get_case(case_id)
         assert view is not None
         assert view.mention.mention.external_id == item.mention.external_id
-        assert view.mention.mention.text == item.mention.text and view.case.label == item.label.value
+        assert view.mention.mention.text == item.mention.text
+        assert view.case.label == item.label.value
         assert view.case.channel == item.channel
         assert (case_id in posts) == (item.channel is not None)
         if item.channel:
