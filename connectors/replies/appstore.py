@@ -63,8 +63,6 @@ class AppStorePublisher(Publisher):
     def from_settings(cls, options: Mapping[str, Any], *, environ: Mapping[str, str]
                       ) -> AppStorePublisher:
         settings = validate_options(AppStoreOptions, options, NAME)
-        if not settings.enabled:
-            raise NotConfigured("appstore: replies.appstore.enabled is false")
         values = {k: environ.get(k) or "" for k in ENV}
         if missing := [k for k, v in values.items() if not v]:
             raise NotConfigured(f"appstore: {', '.join(missing)} not set (an App Store "

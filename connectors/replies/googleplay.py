@@ -68,8 +68,6 @@ class GooglePlayPublisher(Publisher):
     def from_settings(cls, options: Mapping[str, Any], *, environ: Mapping[str, str]
                       ) -> GooglePlayPublisher:
         settings = validate_options(GooglePlayOptions, options, NAME)
-        if not settings.enabled:
-            raise NotConfigured("googleplay: replies.googleplay.enabled is false")
         path = environ.get(KEY_ENV)
         if not path:
             raise NotConfigured(f"googleplay: {KEY_ENV} is not set (the path of a service "

@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from monitor.errors import ConfigError
+from monitor.errors import ConfigError, NotConfigured
 
 
 class PublisherOptions(BaseModel):
@@ -72,12 +72,16 @@ class RepliesSettings(BaseModel):
 
 def validate_options(model: type[PublisherOptions], options: Mapping[str, Any], name: str
                      ) -> Any:
-    """Validate a `replies.<name>` section with `model`; ConfigError names the offending key."""
+    """Validate a `replies.<name>` section with `model`; ConfigError names the offending key,
+    NotConfigured says the section turns replies off (`enabled: false`)."""
     try:
-        return model.model_validate(dict(options))
+        settings = model.model_validate(dict(options))
     except ValidationError as exc:
         err = exc.errors()[0]
         key = f"replies.{name}" + "".join(
             f"[{p}]" if isinstance(p, int) else f".{p}" for p in err["loc"])
         msg = "unknown key" if err["type"] == "extra_forbidden" else err["msg"]
         raise ConfigError(msg, key=key) from exc
+    if not settings.enabled:
+        raise NotConfigured(f"{name}: replies.{name}.enabled is false")
+    return settings

@@ -85,8 +85,6 @@ class RedditPublisher(Publisher):
     def from_settings(cls, options: Mapping[str, Any], *, environ: Mapping[str, str]
                       ) -> RedditPublisher:
         settings = validate_options(RedditOptions, options, NAME)
-        if not settings.enabled:
-            raise NotConfigured("reddit: replies.reddit.enabled is false")
         values = {k: environ.get(k) or "" for k in ENV}
         if missing := [k for k, v in values.items() if not v]:
             raise NotConfigured(f"reddit: {', '.join(missing)} not set (replies are posted by "

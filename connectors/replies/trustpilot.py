@@ -67,8 +67,6 @@ class TrustpilotPublisher(Publisher):
     def from_settings(cls, options: Mapping[str, Any], *, environ: Mapping[str, str]
                       ) -> TrustpilotPublisher:
         settings = validate_options(TrustpilotOptions, options, NAME)
-        if not settings.enabled:
-            raise NotConfigured("trustpilot: replies.trustpilot.enabled is false")
         values = {k: environ.get(k) or "" for k in PASSWORD_ENV}
         if all(values.values()):
             return cls(options=settings, api_key=values["TRUSTPILOT_API_KEY"], grant={

@@ -64,8 +64,6 @@ class XPublisher(Publisher):
     def from_settings(cls, options: Mapping[str, Any], *, environ: Mapping[str, str]
                       ) -> XPublisher:
         settings = validate_options(XOptions, options, NAME)
-        if not settings.enabled:
-            raise NotConfigured("x: replies.x.enabled is false")
         oauth1 = {k: environ.get(k) or "" for k in OAUTH1_ENV}
         if all(oauth1.values()):
             client = tweepy.Client(
