@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import os
 import random
-import signal
-import subprocess
-import sys
 import threading
 import time as _time
 from importlib import resources
@@ -16,6 +13,7 @@ import pytest
 import yaml
 
 from monitor.store import Store
+from tests.clirun import Daemon
 from tests.fakes.server import FakeServer
 from tests.fakes.slack import FakeSlack, Message
 from tests.fakes.slack_faults import Chaos
@@ -67,18 +65,11 @@ def write_config(tmp_path: Path, slack_url: str) -> Path:
     return cfg
 
 
-class Life:
+class Life(Daemon):
     """One run of `python -m monitor run`, its log in a file."""
 
     def __init__(self, cfg: Path, log: Path) -> None:
-        env = {"PATH": os.environ["PATH"], "PYTHONPATH": str(REPO), "HOME": str(cfg.parent),
-               "HF_HUB_OFFLINE": "1", "SLACK_BOT_TOKEN": "xoxb-crash-loop",
-               "NO_PROXY": "127.0.0.1", "OMP_NUM_THREADS": "1"}
-        self.log = log
-        self._out = log.open("w")
-        self.proc = subprocess.Popen([sys.executable, "-m", "monitor", "run", "--config",
-                                      str(cfg)], stdout=self._out, stderr=subprocess.STDOUT,
-                                     env=env)
+        super().__init__(cfg, log, slack_token="xoxb-crash-loop")
 
     def calling(self, slack: FakeSlack, timeout: float) -> bool:
         """Wait until this life calls Slack (its model is loaded and its outbox is at work)."""
@@ -89,26 +80,6 @@ class Life:
                 return True
             REAL_SLEEP(0.05)
         return False
-
-    def running(self, timeout: float) -> bool:
-        """Wait until the daemon's scheduler runs (the model is loaded)."""
-        deadline = _time.monotonic() + timeout
-        while _time.monotonic() < deadline and self.proc.poll() is None:
-            if "brand-monitor running" in self.log.read_text():
-                return True
-            REAL_SLEEP(0.1)
-        return False
-
-    def kill(self) -> None:
-        self.proc.send_signal(signal.SIGKILL)
-        self.proc.wait(timeout=30)
-        self._out.close()
-
-    def stop(self) -> int:
-        self.proc.send_signal(signal.SIGTERM)
-        code = self.proc.wait(timeout=60)
-        self._out.close()
-        return code
 
 
 class WorstMoment:

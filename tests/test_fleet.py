@@ -3,10 +3,6 @@ every source kept polling, the survivors took the dead one's leases over."""
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
 import time as _time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -19,6 +15,7 @@ from sqlalchemy import text
 
 from monitor.clock import utcnow
 from monitor.store import Store
+from tests.clirun import Daemon
 from tests.fakes.server import FakeServer, Request, Response
 from tests.fakes.slack import FakeSlack, Message
 from tests.store.conftest import _pg_store
@@ -100,38 +97,18 @@ def write_config(tmp_path: Path, *, db: str, slack: str, feed: str) -> Path:
     return cfg
 
 
-class Replica:
+class Replica(Daemon):
     """One `python -m monitor run` process, its log in a file."""
 
     def __init__(self, cfg: Path, log: Path) -> None:
-        env = {"PATH": os.environ["PATH"], "PYTHONPATH": str(REPO), "HOME": str(cfg.parent),
-               "HF_HUB_OFFLINE": "1", "SLACK_BOT_TOKEN": "xoxb-fleet-test",
-               "NO_PROXY": "127.0.0.1", "OMP_NUM_THREADS": "1"}
-        self.log = log
-        self._out = log.open("w")
-        self.proc = subprocess.Popen([sys.executable, "-m", "monitor", "run", "--config",
-                                      str(cfg)], stdout=self._out, stderr=subprocess.STDOUT,
-                                     env=env)
+        super().__init__(cfg, log, slack_token="xoxb-fleet-test")
         self.tag = f"-{self.proc.pid}-"  # in its replica id: host-pid-random
 
-    def running(self, timeout: float) -> bool:
-        deadline = _time.monotonic() + timeout
-        while _time.monotonic() < deadline and self.proc.poll() is None:
-            if "brand-monitor running" in self.log.read_text():
-                return True
-            REAL_SLEEP(0.2)
-        return False
+    def running(self, timeout: float, *, every: float = 0.2) -> bool:
+        return super().running(timeout, every=every)
 
-    def kill(self) -> None:
-        self.proc.send_signal(signal.SIGKILL)
-        self.proc.wait(timeout=30)
-        self._out.close()
-
-    def stop(self) -> int:
-        self.proc.send_signal(signal.SIGTERM)
-        code = self.proc.wait(timeout=90)
-        self._out.close()
-        return code
+    def stop(self, *, timeout: float = 90) -> int:
+        return super().stop(timeout=timeout)
 
 
 @dataclass
