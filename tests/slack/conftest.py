@@ -137,3 +137,21 @@ def click(bolt: App, executor: TrackingExecutor, payload: dict[str, Any], **kw: 
     resp = bolt.dispatch(BoltRequest(body=body, headers=headers))
     executor.drain()
     return resp
+
+
+@pytest.fixture
+def cfg(tmp_path: Path, slack: FakeSlack) -> Path:
+    """A config file for the CLI and the daemon: data in the test's folder, the fake Slack."""
+    path = tmp_path / "config.yaml"
+    path.write_text(f"data_dir: {tmp_path / 'data'}\nslack:\n  base_url: {slack.base_url}\n")
+    return path
+
+
+@pytest.fixture
+def app_store(cfg: Path) -> Iterator[Store]:
+    """The store that config opens (what a `--config cfg` command or daemon writes)."""
+    from monitor.config import load_settings
+
+    s = Store.from_settings(load_settings(cfg))
+    yield s
+    s.close()

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import json
 import random
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 
-import pytest
 from prometheus_client import REGISTRY
 from typer.testing import CliRunner
 
@@ -23,22 +21,6 @@ from monitor.store.keys import SLACK_DELIVERY_KEY
 from tests import factories as f
 from tests.fakes.slack import FakeSlack
 from tests.slack.conftest import TOKEN
-
-
-@pytest.fixture
-def cfg(tmp_path: Path, slack: FakeSlack) -> Path:
-    path = tmp_path / "config.yaml"
-    path.write_text(f"data_dir: {tmp_path / 'data'}\nslack:\n  base_url: {slack.base_url}\n")
-    return path
-
-
-@pytest.fixture
-def app_store(cfg: Path) -> Iterator[Store]:
-    from monitor.config import load_settings
-
-    s = Store.from_settings(load_settings(cfg))
-    yield s
-    s.close()
 
 
 def make_worker(store: Store, slack: FakeSlack) -> OutboxWorker:

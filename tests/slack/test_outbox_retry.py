@@ -5,16 +5,14 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
-import pytest
 from typer.testing import CliRunner
 
 from monitor.cli import app
 from monitor.clock import utcnow
-from monitor.config import OutboxSettings, SlackSettings, load_settings
+from monitor.config import OutboxSettings, SlackSettings
 from monitor.slack.delivery import SlackDelivery
 from monitor.slack.outbox import OutboxWorker
 from monitor.store import Store
@@ -23,20 +21,6 @@ from tests.fakes.slack import FakeSlack
 from tests.slack.conftest import TOKEN
 
 REPO = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture
-def cfg(tmp_path: Path, slack: FakeSlack) -> Path:
-    path = tmp_path / "config.yaml"
-    path.write_text(f"data_dir: {tmp_path / 'data'}\nslack:\n  base_url: {slack.base_url}\n")
-    return path
-
-
-@pytest.fixture
-def app_store(cfg: Path) -> Iterator[Store]:
-    s = Store.from_settings(load_settings(cfg))
-    yield s
-    s.close()
 
 
 def make_worker(store: Store, slack: FakeSlack, **outbox: int) -> OutboxWorker:
