@@ -16,6 +16,15 @@ from tests.followup.kits import REVIEWS, more_targets, original, watched
 SORRY = "Sorry about that! We've sent a replacement."
 
 
+def many_watched(kit: Kit, n: int) -> list[Watched]:
+    """`n` cases answered by our reply an hour ago, each on a target the fake knows."""
+    now = datetime.now(UTC)
+    return [watched(kit, target, ref=str(i), reply_ids=(f"t1_zz{i}" if kit.name == "reddit"
+                                                        else str(9_000 + i),),
+                    replied_at=now - timedelta(hours=1), known=known)
+            for i, (target, known) in enumerate(more_targets(kit, n))]
+
+
 def answered(kit: Kit) -> tuple[object, Watched]:
     """Our reply is on the platform: the publisher and the case as the watch hands it over."""
     publisher = build(kit)
@@ -105,11 +114,7 @@ def test_watcher__requests_per_watched_case_per_poll(kit: Kit, fake_server: Fake
     publisher = build(kit)
     watcher = watcher_for(publisher)
     assert watcher is not None
-    now = datetime.now(UTC)
-    cases = [watched(kit, target, ref=str(i), reply_ids=(f"t1_zz{i}" if kit.name == "reddit"
-                                                          else str(9_000 + i),),
-                     replied_at=now - timedelta(hours=1), known=known)
-             for i, (target, known) in enumerate(more_targets(kit, 12))]
+    cases = many_watched(kit, 12)
     watcher.answers(cases)  # warm: tokens are fetched once per process
     before = len(fake_server.requests)
     found = watcher.answers(cases)
@@ -165,11 +170,7 @@ def test_watcher__a_small_budget_leaves_the_other_cases_for_the_next_look(
     publisher = build(kit)
     watcher = watcher_for(publisher)
     assert watcher is not None
-    now = datetime.now(UTC)
-    cases = [watched(kit, target, ref=str(i), reply_ids=(f"t1_zz{i}" if kit.name == "reddit"
-                                                          else str(9_000 + i),),
-                     replied_at=now - timedelta(hours=1), known=known)
-             for i, (target, known) in enumerate(more_targets(kit, 12))]
+    cases = many_watched(kit, 12)
     watcher.answers(cases)  # warm: tokens are fetched once per process
     found = watcher.answers(cases, budget=1)
     assert found.requests == 1 and found.stopped is None
