@@ -12,7 +12,7 @@ from sqlalchemy import or_, select, update
 from monitor.clock import utcnow
 from monitor.readmodels import OutboxEntry
 from monitor.store.cases import record_slack_message
-from monitor.store.convert import entry_of, insert_row
+from monitor.store.convert import entry_of
 from monitor.store.keys import OutboxKind, OutboxStatus
 from monitor.store.tables import OutboxRow
 
@@ -65,20 +65,13 @@ class OutboxMixin:
         case_id: int | None = None,
         thread_key: str | None = None,
         not_before: datetime | None = None,
-        new_key: bool = False,
     ) -> bool:
         """Queue one Slack call under an idempotency key, inside the caller's transaction;
-        False if that key is already queued. `new_key`: the caller knows no row can hold the
-        key (it names a case created in this transaction), so it is not looked up; the
-        unique key still refuses a duplicate, at the flush."""
-        row = new_outbox_row(key=key, kind=kind, case_id=case_id, channel=channel,
-                             payload=payload, thread_key=thread_key, not_before=not_before)
-        if new_key:
-            insert_row(s, row)
-            return True
+        False if that key is already queued."""
         if s.scalar(select(OutboxRow.id).where(OutboxRow.key == key)) is not None:
             return False
-        s.add(row)
+        s.add(new_outbox_row(key=key, kind=kind, case_id=case_id, channel=channel,
+                             payload=payload, thread_key=thread_key, not_before=not_before))
         return True
 
     def enqueue(self, **row: Any) -> bool:
